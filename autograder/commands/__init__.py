@@ -1,0 +1,1 @@
+"""One module per `autograder` command; each exposes `register(subparsers)`."""
