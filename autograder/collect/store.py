@@ -1,0 +1,102 @@
+"""Where collected work goes: nbgrader's `submitted/<student>/<assignment>/`, plus our memory of it.
+
+A submission is written atomically (temp file, then rename) as `<notebook>` and `timestamp.txt`.
+`collected/<assignment>/state.json` remembers, per student, the link, commit and file taken, so a
+re-run skips what has not changed and never replaces a good submission with nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import nbformat
+
+_UNSAFE = re.compile(r"[^\w.@+-]", re.UNICODE)
+
+
+class BadStudentId(ValueError):
+    pass
+
+
+def sanitise_student_id(raw: str) -> str:
+    """A student id that is safe as one folder name: no separators, no '..', no leading dot."""
+    text = unicodedata.normalize("NFKC", (raw or "").strip())
+    safe = _UNSAFE.sub("_", text).lstrip(".")[:100]
+    if not safe or safe.strip("_") == "":
+        raise BadStudentId(f"student id {raw!r} is empty or has no usable characters")
+    return safe
+
+
+def submission_dir(course_root: Path, student: str, assignment: str) -> Path:
+    base = (Path(course_root) / "submitted").resolve()
+    target = (base / student / assignment).resolve()
+    if base not in target.parents:
+        raise BadStudentId(f"student id {student!r} would leave the submitted/ folder")
+    return target
+
+
+def state_path(course_root: Path, assignment: str) -> Path:
+    return Path(course_root) / "collected" / assignment / "state.json"
+
+
+def load_state(course_root: Path, assignment: str) -> dict[str, dict]:
+    path = state_path(course_root, assignment)
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}  # a damaged state only costs a full re-fetch; submissions stay where they are
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_state(course_root: Path, assignment: str, state: dict[str, dict]) -> None:
+    _atomic_write(state_path(course_root, assignment),
+                  json.dumps(state, indent=1, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
+    return (nbformat.writes(nb) + "\n").encode("utf-8")
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_submission(course_root: Path, student: str, assignment: str, notebook_name: str,
+                     nb: nbformat.NotebookNode, timestamp: str) -> tuple[Path, str]:
+    """Write the notebook (as nbformat writes it) and timestamp.txt; return path and content hash."""
+    folder = submission_dir(course_root, student, assignment)
+    data = notebook_bytes(nb)
+    target = folder / notebook_name
+    _atomic_write(target, data)
+    _atomic_write(folder / "timestamp.txt", (timestamp + "\n").encode("utf-8"))
+    return target, digest(data)
+
+
+def submission_intact(course_root: Path, student: str, assignment: str, notebook_name: str,
+                      sha256: str | None) -> bool:
+    """Is the notebook we wrote last time still there, unchanged?"""
+    try:
+        target = submission_dir(course_root, student, assignment) / notebook_name
+        return sha256 is not None and target.is_file() and digest(target.read_bytes()) == sha256
+    except (OSError, BadStudentId):
+        return False
