@@ -1,0 +1,56 @@
+"""Accuracy of the student's trained models on the held-out test split."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from .. import data
+from .integrity import assert_untampered
+from .shapes import as_model_input
+
+
+def test_accuracy(model) -> float:
+    """Fraction of the 360 held-out test images the model classifies correctly."""
+    import keras
+
+    X, y = data.test_split()
+    # keras.Model.predict itself, not an override a submission may have put on its model class
+    probs = np.asarray(keras.Model.predict(model, as_model_input(model, X), batch_size=512, verbose=0))
+    if probs.ndim != 2 or probs.shape != (len(y), data.NUM_CLASSES):
+        raise AssertionError(
+            f"the model should output {data.NUM_CLASSES} class scores per image; it returned shape {probs.shape}.")
+    return float(np.mean(np.argmax(probs, axis=1) == y))
+
+
+# Hidden tests end with these calls, and nbgrader reads a test cell's last value as partial credit:
+# so the assert_* functions print what they measured and return None.
+
+
+def assert_test_accuracy(models: Mapping, thresholds: Mapping) -> None:
+    """Every model named in `thresholds` reaches its threshold."""
+    assert_untampered()
+    measured, short = {}, []
+    for name, threshold in thresholds.items():
+        if name not in models:
+            raise AssertionError(f"no trained model for {name!r}: keep it in the dictionary the notebook asks for.")
+        measured[name] = acc = test_accuracy(models[name])
+        if not acc >= threshold:
+            short.append(f"{name}: {acc:.1%} (needs {threshold:.0%})")
+    print("test accuracy: " + ", ".join(f"{k}: {v:.1%}" for k, v in measured.items()))
+    if short:
+        raise AssertionError("test accuracy below the threshold for " + "; ".join(short) +
+                             ". Train longer, check the learning rate, or compare with your validation curves.")
+
+
+def assert_best_test_accuracy(models: Mapping, threshold: float) -> None:
+    assert_untampered()
+    if not models:
+        raise AssertionError("no trained models to evaluate.")
+    measured = {name: test_accuracy(m) for name, m in models.items()}
+    best_name = max(measured, key=measured.get)
+    if not measured[best_name] >= threshold:
+        raise AssertionError(f"the best model ({best_name}) reaches {measured[best_name]:.1%} test accuracy; "
+                             f"at least one should reach {threshold:.0%}.")
+    print(f"best test accuracy: {best_name}: {measured[best_name]:.1%}")

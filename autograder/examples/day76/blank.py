@@ -1,0 +1,1 @@
+# The untouched release: every answer cell still raises NotImplementedError.

@@ -1,0 +1,2 @@
+# base: solution
+# A student who did everything as the notebook asks (the reference solution).

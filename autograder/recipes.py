@@ -1,0 +1,143 @@
+"""Build student notebooks from the release and a short *recipe*: examples, fixtures, benchmarks.
+
+A recipe is a text file in Jupytext's percent style. Each `# %% <grade_id> [action]` header
+names a cell of the assignment (by its nbgrader grade_id) and says what the student did to it;
+the lines below the header are the new source. Actions:
+
+    # %% p1_train            replace the cell's source with the lines that follow
+    # %% p1_train solution   the reference solution's answer for that cell
+    # %% p1_train blank      leave the cell as released (its "YOUR CODE HERE" stub)
+    # %% p1_train delete     delete the cell (tests must still be graded with the original)
+    # %% after p1_train      insert a new code cell after it
+
+A first line `# base: solution` starts from a fully solved notebook (otherwise from the blank
+release). The reference solution is read from `source/`, so recipes never go stale when the
+instructor edits it.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell
+
+from . import course
+
+_HEADER = re.compile(r"^# %%\s+(?:(after)\s+)?([A-Za-z0-9_\-]+)(?:\s+(solution|blank|delete))?\s*$")
+_BASE = re.compile(r"^#\s*base:\s*(solution|blank)\s*$")
+_SOLUTION_REGION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+
+
+class RecipeError(ValueError):
+    """A recipe names a cell the assignment does not have, or cannot be read."""
+
+
+@dataclass
+class Step:
+    grade_id: str
+    action: str              # replace | solution | blank | delete | after
+    source: str = ""
+
+
+@dataclass
+class Recipe:
+    base: str = "blank"
+    steps: list[Step] = field(default_factory=list)
+
+
+def parse_recipe(text: str) -> Recipe:
+    recipe, current, body = Recipe(), None, []
+
+    def flush():
+        if current is not None:
+            current.source = "\n".join(body).strip("\n")
+            recipe.steps.append(current)
+
+    for number, line in enumerate(text.splitlines(), 1):
+        if current is None and not recipe.steps and _BASE.match(line):
+            recipe.base = _BASE.match(line).group(1)
+            continue
+        m = _HEADER.match(line)
+        if m:
+            flush()
+            after, grade_id, action = m.groups()
+            current, body = Step(grade_id, "after" if after else (action or "replace")), []
+        elif line.startswith("# %%"):
+            raise RecipeError(f"line {number}: cannot read the cell header {line!r}")
+        elif current is not None:
+            body.append(line)
+    flush()
+    return recipe
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def solution_answers(source_nb) -> dict[str, str]:
+    """The reference answer of every solution cell: its source without the SOLUTION markers."""
+    answers = {}
+    for cell in source_nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("solution"):
+            answers[meta["grade_id"]] = _SOLUTION_REGION.sub("", cell.source).strip("\n")
+    return answers
+
+
+def build_submission(recipe: Recipe | str, release_nb=None, source_nb=None,
+                     course_root: Path = course.COURSE_ROOT) -> nbformat.NotebookNode:
+    """A student notebook: the release, with the recipe's changes applied."""
+    if isinstance(recipe, str):
+        recipe = parse_recipe(recipe)
+    release_nb = release_nb or nbformat.read(course.release_notebook(course_root), as_version=4)
+    source_nb = source_nb or nbformat.read(course.source_notebook(course_root), as_version=4)
+    nb = copy.deepcopy(release_nb)
+    answers = solution_answers(source_nb)
+    if recipe.base == "solution":
+        for cell in nb.cells:
+            if _grade_id(cell) in answers:
+                cell.source = answers[_grade_id(cell)]
+    released = {_grade_id(c): c.source for c in release_nb.cells if _grade_id(c)}
+    for step in recipe.steps:
+        index = next((i for i, c in enumerate(nb.cells) if _grade_id(c) == step.grade_id), None)
+        if index is None:
+            raise RecipeError(f"the assignment has no cell with grade_id {step.grade_id!r}")
+        cell = nb.cells[index]
+        if step.action == "replace":
+            cell.source = step.source
+        elif step.action == "solution":
+            if step.grade_id not in answers:
+                raise RecipeError(f"{step.grade_id!r} is not a solution cell")
+            cell.source = answers[step.grade_id]
+        elif step.action == "blank":
+            cell.source = released[step.grade_id]
+        elif step.action == "delete":
+            del nb.cells[index]
+        elif step.action == "after":
+            nb.cells.insert(index + 1, new_code_cell(step.source))
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.validate(nb)
+    return nb
+
+
+def write_submission(nb, student: str, course_root: Path = course.COURSE_ROOT,
+                     timestamp: str | None = None) -> Path:
+    """Place a notebook where `nbgrader autograde` looks for it: submitted/<student>/<assignment>/."""
+    path = course.submitted_notebook(student, course_root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    if timestamp:
+        (path.parent / "timestamp.txt").write_text(timestamp + "\n", encoding="utf-8")
+    return path
+
+
+def load_recipes(folder: Path) -> Mapping[str, Recipe]:
+    """Every `*.py` recipe in a folder, by file stem."""
+    return {p.stem: parse_recipe(p.read_text(encoding="utf-8")) for p in sorted(Path(folder).glob("*.py"))}

@@ -1,0 +1,29 @@
+# nbgrader configuration for the Day 76 optimizers course.
+# Plain `cd homework && nbgrader autograde day76` reads this file, and so does the project's own
+# grader (`autograder grade`), so both give the same scores.
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.course_id = "day76-optimizers"
+
+# --- executing student notebooks -------------------------------------------------------------
+# Training cells take seconds to a minute on a laptop CPU; nbgrader's default of 30 s per cell
+# is too short. A runaway cell is still stopped after 10 minutes.
+c.Execute.timeout = 600
+c.Execute.startup_timeout = 120
+# TensorFlow writes start-up messages and warnings to stderr, and nbgrader gives 0 points to a
+# grade cell with *any* stderr output. A test fails by raising (an error output), never by
+# printing, so stderr is dropped from every cell before grades are taken.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"[\s\S]*"
+# Keep graded notebooks readable when a submission prints a lot.
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100
+
+# --- fairness ----------------------------------------------------------------------------------
+# A student who deletes a test cell is graded with the original test: nbgrader re-inserts it.
+# (Edited test cells are always restored from the gradebook by OverwriteCells.)
+c.OverwriteCells.add_missing_cells = True
+
+# --- generating the student version ------------------------------------------------------------
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
