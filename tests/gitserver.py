@@ -14,6 +14,7 @@ Use it as a plain helper (`with GitServer(tmp) as server: ...`) or through the p
 from __future__ import annotations
 
 import base64
+import gzip
 import os
 import shutil
 import subprocess
@@ -115,6 +116,7 @@ class GitServer:
         self.private: set[str] = set()     # URL paths ("github/owner/repo.git") needing the token
         self.slow: dict[str, float] = {}   # URL paths that hang this many seconds before answering
         self.requests: list[tuple[str, str]] = []      # (path, Authorization header or "")
+        self.pack_requests: list[str] = []              # paths of requests that asked for objects
         self._httpd: ThreadingHTTPServer | None = None
         (self.root / "github").mkdir(parents=True, exist_ok=True)
         (self.root / "gist").mkdir(parents=True, exist_ok=True)
@@ -210,6 +212,9 @@ class GitServer:
                 auth = self.headers.get("Authorization", "")
                 server.requests.append((path, auth))
                 body = self._body()
+                plain = gzip.decompress(body) if self.headers.get("Content-Encoding") == "gzip" else body
+                if b"command=fetch" in plain or b"0032want " in plain:
+                    server.pack_requests.append(path)
                 rel = next((r for r in list(server.private) + list(server.slow) if path.startswith("/" + r)), None)
                 if rel in server.slow:
                     time.sleep(server.slow[rel])

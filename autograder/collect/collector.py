@@ -82,8 +82,9 @@ def _git_stop(exc: GitFailure, target: Target, settings: Settings) -> _Stop:
 
 
 def _slug(name: str) -> str:
+    """GitHub's gist anchor for a file name: `Day76-Optimizer_HW.ipynb` -> `day76-optimizer_hw-ipynb`."""
     import re
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return re.sub(r"[^\w-]+", "-", name.lower()).strip("-")
 
 
 class _Repo:

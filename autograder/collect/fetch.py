@@ -80,7 +80,12 @@ class GitRunner:
             "GIT_NO_REPLACE_OBJECTS": "1",
             "LC_ALL": "C",
         })
-        config = dict(SAFE_CONFIG)
+        # Settings the instructor passes to git through GIT_CONFIG_* (a proxy, an insteadOf) are
+        # kept; ours come after them, so the safety settings win.
+        config = inherited_config(os.environ)
+        for key, value in SAFE_CONFIG.items():
+            config.pop(key, None)
+            config[key] = value
         config.update(self.extra_config)
         if self.token:
             header = "Authorization: Basic " + base64.b64encode(
@@ -154,6 +159,20 @@ class GitRunner:
             message = self.mask(err.decode("utf-8", "replace").strip())
             raise GitFailure(classify(message), message or f"git {args[0]} failed")
         return out if binary else out.decode("utf-8", "replace")
+
+
+def inherited_config(environ) -> dict[str, str]:
+    """The GIT_CONFIG_COUNT/KEY_n/VALUE_n settings of an environment, as a dict."""
+    try:
+        count = int(environ.get("GIT_CONFIG_COUNT", "0") or 0)
+    except ValueError:
+        return {}
+    out = {}
+    for i in range(count):
+        key = environ.get(f"GIT_CONFIG_KEY_{i}")
+        if key:
+            out[key] = environ.get(f"GIT_CONFIG_VALUE_{i}", "")
+    return out
 
 
 def classify(stderr: str) -> str:

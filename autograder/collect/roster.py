@@ -44,7 +44,7 @@ def _decode(data: bytes) -> str:
 
 
 def parse_roster(text: str) -> list[RosterRow]:
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    rows = [r for r in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if any(c.strip() for c in r)]
     if not rows:
         raise RosterError("the roster is empty")
     header = [_key(c) for c in rows[0]]

@@ -1,0 +1,170 @@
+"""Link parsing, ref splitting, notebook choice, ids, rosters, deadlines: no network, no git."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from autograder.collect.deadline import is_late, nbgrader_timestamp, parse_deadline
+from autograder.collect.fetch import GitFailure, resolve_ref
+from autograder.collect.links import BadLink, parse_link
+from autograder.collect.roster import RosterError, parse_roster
+from autograder.collect.select import choose_notebook
+from autograder.collect.store import BadStudentId, sanitise_student_id, submission_dir
+
+GH = "https://github.com/alice/hw.git"
+GIST_ID = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.mark.parametrize("link, kind, url, ref_path, names_file", [
+    ("https://github.com/alice/hw", "repo", GH, (), False),
+    ("https://github.com/alice/hw.git", "repo", GH, (), False),
+    ("https://github.com/alice/hw/", "repo", GH, (), False),
+    ("  https://github.com/alice/hw.git/  ", "repo", GH, (), False),
+    ("https://github.com/alice/hw?tab=readme-ov-file#readme", "repo", GH, (), False),
+    ("http://www.github.com/alice/hw", "repo", GH, (), False),
+    ("github.com/alice/hw", "repo", GH, (), False),
+    ("git@github.com:alice/hw.git", "repo", GH, (), False),
+    ("<https://github.com/alice/hw>", "repo", GH, (), False),
+    ("[my homework](https://github.com/alice/hw)", "repo", GH, (), False),
+    ("https://github.com/alice/hw/blob/main/Day76-Optimizer_HW.ipynb", "repo", GH,
+     ("main", "Day76-Optimizer_HW.ipynb"), True),
+    ("https://github.com/alice/hw/blob/feature/x/day76/hw.ipynb?plain=1#L3", "repo", GH,
+     ("feature", "x", "day76", "hw.ipynb"), True),
+    ("https://github.com/alice/hw/blob/main/%E4%BD%9C%E6%A5%AD%2076.ipynb", "repo", GH,
+     ("main", "作業 76.ipynb"), True),
+    ("https://github.com/alice/hw/blob/main/作業76.ipynb", "repo", GH, ("main", "作業76.ipynb"), True),
+    ("https://github.com/alice/hw/raw/main/hw.ipynb", "repo", GH, ("main", "hw.ipynb"), True),
+    ("https://github.com/alice/hw/tree/main/day76", "repo", GH, ("main", "day76"), False),
+    ("https://raw.githubusercontent.com/alice/hw/main/a/hw.ipynb", "repo", GH, ("main", "a", "hw.ipynb"), True),
+    ("https://raw.githubusercontent.com/alice/hw/refs/heads/main/hw.ipynb", "repo", GH, ("main", "hw.ipynb"), True),
+    ("https://nbviewer.org/github/alice/hw/blob/main/hw.ipynb", "repo", GH, ("main", "hw.ipynb"), True),
+    ("https://nbviewer.jupyter.org/github/alice/hw/tree/main/", "repo", GH, ("main",), False),
+    ("https://nbviewer.org/urls/raw.githubusercontent.com/alice/hw/main/hw.ipynb", "repo", GH, ("main", "hw.ipynb"), True),
+    ("https://colab.research.google.com/github/alice/hw/blob/main/hw.ipynb", "repo", GH, ("main", "hw.ipynb"), True),
+])
+def test_github_link_forms(link, kind, url, ref_path, names_file):
+    target = parse_link(link)
+    assert (target.kind, target.clone_url, target.ref_path, target.names_file) == (kind, url, ref_path, names_file)
+
+
+SHA = "a" * 40
+
+
+@pytest.mark.parametrize("link, ref, path, hint", [
+    (f"https://gist.github.com/alice/{GIST_ID}", None, None, None),
+    (f"https://gist.github.com/{GIST_ID}", None, None, None),
+    (f"https://gist.github.com/{GIST_ID}.git", None, None, None),
+    (f"https://gist.github.com/alice/{GIST_ID}/{SHA}", SHA, None, None),
+    (f"https://gist.github.com/alice/{GIST_ID}#file-day76-optimizer_hw-ipynb", None, None, "day76-optimizer_hw-ipynb"),
+    (f"https://gist.githubusercontent.com/alice/{GIST_ID}/raw/{SHA}/hw%20final.ipynb", SHA, "hw final.ipynb", None),
+    (f"https://gist.githubusercontent.com/alice/{GIST_ID}/raw/hw.ipynb", None, "hw.ipynb", None),
+    (f"https://nbviewer.org/gist/alice/{GIST_ID}", None, None, None),
+    (f"https://colab.research.google.com/gist/alice/{GIST_ID}/hw.ipynb", None, None, None),
+])
+def test_gist_link_forms(link, ref, path, hint):
+    target = parse_link(link)
+    assert target.kind == "gist"
+    assert target.clone_url == f"https://gist.github.com/{GIST_ID}.git"
+    assert (target.ref, target.path, target.file_hint) == (ref, path, hint)
+
+
+@pytest.mark.parametrize("link, words", [
+    ("", "no link"),
+    ("   ", "no link"),
+    ("https://gitlab.com/alice/hw", "not GitHub"),
+    ("https://github.com/alice", "names no repository"),
+    ("https://github.com/alice/hw/blob/main/../../etc/passwd", "'..'"),
+    ("ftp://github.com/alice/hw", "https://"),
+    ("https://colab.research.google.com/drive/1AbCdEf", "Save a copy in GitHub"),
+    ("https://raw.githubusercontent.com/alice/hw", "names no file"),
+    ("https://gist.github.com/alice", "no gist id"),
+    ("https://github.com/al ice/hw", "not a valid GitHub user"),
+])
+def test_bad_links_say_why(link, words):
+    with pytest.raises(BadLink, match=words):
+        parse_link(link)
+
+
+REFS = {"HEAD": "1" * 40, "refs/heads/main": "1" * 40, "refs/heads/feature": "2" * 40,
+        "refs/heads/feature/x": "3" * 40, "refs/tags/v1.0": "4" * 40}
+
+
+def test_resolve_ref_takes_the_longest_matching_ref():
+    assert resolve_ref(REFS, ("feature", "x", "day76", "hw.ipynb")) == ("feature/x", "3" * 40, "day76/hw.ipynb")
+    assert resolve_ref(REFS, ("feature", "hw.ipynb")) == ("feature", "2" * 40, "hw.ipynb")
+    assert resolve_ref(REFS, ("v1.0", "a", "b.ipynb")) == ("v1.0", "4" * 40, "a/b.ipynb")
+    assert resolve_ref(REFS, ("main",)) == ("main", "1" * 40, "")
+    assert resolve_ref(REFS, (SHA, "hw.ipynb")) == (SHA, SHA, "hw.ipynb")
+    with pytest.raises(GitFailure, match="'nope' does not exist"):
+        resolve_ref(REFS, ("nope", "hw.ipynb"))
+
+
+NB = "Day76-Optimizer_HW.ipynb"
+
+
+@pytest.mark.parametrize("files, under, path, rule", [
+    ([NB, "README.md", "other.ipynb"], "", NB, "exact"),
+    (["x/" + NB, "x/y/" + NB], "", "x/" + NB, "exact"),
+    (["day76_optimizer_hw.ipynb", "notes.ipynb"], "", "day76_optimizer_hw.ipynb", "variant"),
+    (["Copy of Day76-Optimizer_HW (1).ipynb", "b.ipynb"], "", "Copy of Day76-Optimizer_HW (1).ipynb", "variant"),
+    (["Day76_Optimizers_HW.ipynb", "b.ipynb"], "", "Day76_Optimizers_HW.ipynb", "similar"),
+    (["homework.ipynb", "README.md"], "", "homework.ipynb", "only-notebook"),
+    (["a/" + NB, "b/" + NB], "b", "b/" + NB, "exact"),
+    ([".ipynb_checkpoints/" + NB.replace(".ipynb", "-checkpoint.ipynb"), "x.ipynb"], "", "x.ipynb", "only-notebook"),
+])
+def test_choose_notebook(files, under, path, rule):
+    choice = choose_notebook(files, NB, under=under)
+    assert (choice.path, choice.rule) == (path, rule)
+
+
+def test_choose_notebook_ambiguous_and_none():
+    choice = choose_notebook(["a/" + NB, "b/" + NB], NB)
+    assert choice.rule == "ambiguous" and choice.candidates == ["a/" + NB, "b/" + NB]
+    choice = choose_notebook(["day1.ipynb", "day2.ipynb", "README.md"], NB)
+    assert choice.path is None and choice.rule == "none" and choice.others == ["day1.ipynb", "day2.ipynb"]
+
+
+def test_choose_notebook_reports_what_else_was_there():
+    choice = choose_notebook([NB, "scratch.ipynb"], NB)
+    assert choice.others == ["scratch.ipynb"]
+
+
+@pytest.mark.parametrize("raw, safe", [
+    ("s001", "s001"), (" s001 ", "s001"), ("../../etc", "_.._etc"), ("a/b", "a_b"), ("王小明", "王小明"),
+    (".hidden", "hidden"), ("a b", "a_b"), ("x\\..\\y", "x_.._y"),
+])
+def test_student_ids_are_sanitised(raw, safe, tmp_path):
+    assert sanitise_student_id(raw) == safe
+    assert tmp_path / "submitted" in submission_dir(tmp_path, sanitise_student_id(raw), "day76").parents
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "..", "/"])
+def test_unusable_student_ids_are_refused(raw):
+    with pytest.raises(BadStudentId):
+        sanitise_student_id(raw)
+
+
+def test_roster_keeps_extra_columns_and_reads_common_headers():
+    rows = parse_roster("\ufeffStudent ID,Name,GitHub URL,email\ns1,王小明,https://github.com/a/b,a@x\n\ns2,Bob,,b@x\n")
+    assert [(r.student_id, r.link) for r in rows] == [("s1", "https://github.com/a/b"), ("s2", "")]
+    assert rows[0].extra == {"Name": "王小明", "email": "a@x"}
+    rows = parse_roster("s1,https://github.com/a/b\n")
+    assert rows[0].student_id == "s1" and rows[0].link == "https://github.com/a/b"
+    with pytest.raises(RosterError, match="student_id and link"):
+        parse_roster("who,what\nx,y\n")
+    with pytest.raises(RosterError, match="empty"):
+        parse_roster("\n")
+
+
+def test_deadlines_and_nbgrader_timestamps():
+    from nbgrader.utils import parse_utc
+
+    d = parse_deadline("2026-11-30T23:59:00+08:00")
+    assert d == datetime(2026, 11, 30, 15, 59, tzinfo=timezone.utc)
+    assert parse_deadline("2026-11-30 15:59") == d
+    assert parse_deadline(None) is None
+    with pytest.raises(ValueError, match="ISO 8601"):
+        parse_deadline("next friday")
+    assert is_late(d.replace(second=1), d) and not is_late(d, d) and not is_late(d, None)
+    stamp = nbgrader_timestamp(d)
+    assert parse_utc(stamp) == datetime(2026, 11, 30, 15, 59)  # nbgrader reads what we write
