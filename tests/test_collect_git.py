@@ -7,7 +7,6 @@ sends https://github.com/ and https://gist.github.com/ to it.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import subprocess
 from pathlib import Path
