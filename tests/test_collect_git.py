@@ -319,6 +319,16 @@ def test_submodules_are_not_fetched_and_ids_cannot_escape(git_server, tmp_path):
     assert written == [course / "submitted" / "_.._escape" / "day76" / NB]
 
 
+def test_repositories_over_the_size_cap_are_stopped(git_server, tmp_path):
+    repo = git_server.repo("big-history", "hw").write(NB, notebook("x"))
+    for i in range(30):
+        repo.write(f"folder{i}/file.txt", str(i))
+    repo.commit()
+    [r] = collect_class([RosterRow("big", "https://github.com/big-history/hw")], tmp_path,
+                        max_repo_bytes=2_000, git_config=git_server.git_config(), token="")
+    assert r.status is Status.TOO_LARGE and "larger than 2000 bytes" in r.reason
+
+
 def test_timeouts_are_bounded(git_server, tmp_path):
     git_server.repo("t-slow", "hw").write(NB, notebook("slow")).commit()
     git_server.slow["github/t-slow/hw.git"] = 8

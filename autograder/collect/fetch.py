@@ -141,7 +141,7 @@ class GitRunner:
                 reason = GitFailure("timed_out", "GitHub did not answer in time")
             elif watch is not None and watch.exists() and self._size(watch) > self.max_repo_bytes:
                 reason = GitFailure("too_large",
-                                    f"the repository is larger than {self.max_repo_bytes // 2**20} MiB")
+                                    f"the repository is larger than {_mib(self.max_repo_bytes)}")
             if reason:
                 try:
                     os.killpg(proc.pid, signal.SIGKILL)
@@ -152,6 +152,8 @@ class GitRunner:
             time.sleep(0.05)
         for t in threads:
             t.join(timeout=5)
+        if reason is None and watch is not None and watch.exists() and self._size(watch) > self.max_repo_bytes:
+            reason = GitFailure("too_large", f"the repository is larger than {_mib(self.max_repo_bytes)}")
         if reason:
             raise reason
         out, err = b"".join(out_parts), b"".join(err_parts)
@@ -159,6 +161,10 @@ class GitRunner:
             message = self.mask(err.decode("utf-8", "replace").strip())
             raise GitFailure(classify(message), message or f"git {args[0]} failed")
         return out if binary else out.decode("utf-8", "replace")
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n} bytes"
 
 
 def inherited_config(environ) -> dict[str, str]:
