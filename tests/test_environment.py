@@ -1,0 +1,43 @@
+"""The conda environment, the Python project and the lock file pin the same versions."""
+
+import re
+import tomllib
+
+import yaml
+
+
+def _pins(lines):
+    pins = {}
+    for line in lines:
+        m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)==([^\s;]+)\s*", line)
+        if m:
+            pins[m.group(1).lower().replace("_", "-")] = m.group(2)
+    return pins
+
+
+def test_environment_yml_matches_pyproject(repo):
+    project = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
+    declared = list(project["dependencies"]) + [d for extra in project["optional-dependencies"].values() for d in extra]
+    from_pyproject = _pins(declared)
+    assert len(from_pyproject) == len(declared), "every dependency in pyproject.toml must be pinned with =="
+    env = yaml.safe_load((repo / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    from_conda = _pins(pip_section)
+    assert from_conda == from_pyproject
+    assert "python=3.11" in env["dependencies"]
+
+
+def test_lock_file_agrees_with_pyproject(repo):
+    lock = _pins((repo / "requirements.lock").read_text().splitlines())
+    project = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
+    declared = _pins(list(project["dependencies"]) + [d for e in project["optional-dependencies"].values() for d in e])
+    mismatched = {name: (version, lock.get(name)) for name, version in declared.items() if lock.get(name) != version}
+    assert not mismatched, f"pyproject pins not in requirements.lock as (pyproject, lock): {mismatched}"
+
+
+def test_installed_versions_are_the_pinned_ones(repo):
+    from importlib.metadata import version
+
+    project = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
+    for name, pinned in _pins(project["dependencies"]).items():
+        assert version(name) == pinned, f"{name} {version(name)} is installed, {pinned} is pinned: run `make setup`"

@@ -1,0 +1,123 @@
+"""Plain `nbgrader autograde` on a class of example submissions: the homework's tests are fair.
+
+One autograde run grades every submission below (about 4 minutes on 2 cores); the tests then
+read the gradebook. A second run regrades two of them to prove the scores are deterministic.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import nbformat
+import pytest
+
+from autograder import course, gradebook, nbgrader_cli, recipes
+from autograder.demo import EXAMPLES
+
+from .conftest import FIXTURES
+
+pytestmark = pytest.mark.slow
+
+P1 = ("test_p1_public", "test_p1_accuracy", "test_p1_consistency", "test_p1_plot")
+P2 = ("test_p2_public", "test_p2_accuracy", "test_p2_consistency", "test_p2_plot")
+SUBMISSIONS = {
+    "good": EXAMPLES / "good.py",
+    "partial": EXAMPLES / "partial.py",
+    "blank": EXAMPLES / "blank.py",
+    "alternative": FIXTURES / "submissions" / "alternative.py",
+    "faked_history": FIXTURES / "submissions" / "faked_history.py",
+    "wrong_plot": FIXTURES / "submissions" / "wrong_plot.py",
+    "edited_tests": FIXTURES / "submissions" / "edited_tests.py",
+}
+
+
+@pytest.fixture(scope="module")
+def graded(generated_course, tmp_path_factory):
+    root = tmp_path_factory.mktemp("graded") / "course"
+    shutil.copytree(generated_course, root)
+    for student, recipe in SUBMISSIONS.items():
+        recipes.write_submission(recipes.build_submission(recipe.read_text(encoding="utf-8"), course_root=root),
+                                 student, course_root=root)
+    nbgrader_cli.run(["autograde", course.ASSIGNMENT, "--force"], root)
+    return root, gradebook.cell_scores(root), gradebook.max_scores(root)
+
+
+def autograded_nb(root, student):
+    return nbformat.read(root / "autograded" / student / course.ASSIGNMENT / course.NOTEBOOK, as_version=4)
+
+
+def _failing(scores, maxima, student):
+    return {cell for cell in P1 + P2 if scores[student][cell] != maxima[cell]}
+
+
+def test_every_submission_was_graded(graded):
+    root, scores, _ = graded
+    assert set(scores) == set(SUBMISSIONS)
+    for student in SUBMISSIONS:
+        assert (root / "autograded" / student / course.ASSIGNMENT / course.NOTEBOOK).is_file()
+
+
+def test_hidden_tests_are_worth_most_of_the_points(graded):
+    _, _, maxima = graded
+    hidden = sum(maxima[c] for c in P1 + P2 if not c.endswith("public"))
+    assert hidden > 0.75 * sum(maxima[c] for c in P1 + P2)
+
+
+def test_solution_gets_every_autograded_point(graded):
+    _, scores, maxima = graded
+    assert _failing(scores, maxima, "good") == set()
+    assert scores["good"]["reflection"] is None, "a written reflection waits for the instructor"
+
+
+def test_untouched_release_gets_zero(graded):
+    _, scores, _ = graded
+    assert all(score == 0 for score in scores["blank"].values()), scores["blank"]
+
+
+def test_half_done_gets_exactly_the_first_part(graded):
+    _, scores, maxima = graded
+    assert {c: scores["partial"][c] for c in P1} == {c: maxima[c] for c in P1}
+    assert all(scores["partial"][c] == 0 for c in P2)
+
+
+def test_correct_solution_written_another_way_gets_full_marks(graded):
+    _, scores, maxima = graded
+    assert _failing(scores, maxima, "alternative") == set()
+
+
+def test_faked_history_loses_the_consistency_points_only(graded):
+    root, scores, maxima = graded
+    assert _failing(scores, maxima, "faked_history") == {"test_p1_consistency"}
+    cell = next(c for c in autograded_nb(root, "faked_history").cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == "test_p1_consistency")
+    error = next(o for o in cell.outputs if o.output_type == "error")
+    assert "histories['SGD']" in error.evalue  # the student is told which history is wrong
+
+
+def test_plot_of_wrong_data_loses_the_plot_points_only(graded):
+    _, scores, maxima = graded
+    assert _failing(scores, maxima, "wrong_plot") == {"test_p1_plot"}
+
+
+def test_edited_or_deleted_test_cells_are_graded_with_the_originals(graded):
+    root, scores, _ = graded
+    assert scores["edited_tests"] == scores["partial"]
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in autograded_nb(root, "edited_tests").cells}
+    assert "assert set(models_part2) == set(BATCH_SIZES)" in cells["test_p2_public"].source
+    assert "test_p2_consistency" in cells, "the deleted test cell was put back"
+    assert "accuracy.assert_test_accuracy" in cells["test_p1_accuracy"].source
+
+
+def test_regrade_gives_identical_scores_and_outputs(graded):
+    root, scores, _ = graded
+
+    def outputs(student):
+        return [[o.get("text", "") for o in c.outputs if o.output_type == "stream"]
+                for c in autograded_nb(root, student).cells
+                if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+
+    before = {s: outputs(s) for s in ("good", "wrong_plot")}
+    nbgrader_cli.run(["autograde", course.ASSIGNMENT, "--force", "--student=[gw]*"], root)
+    again = gradebook.cell_scores(root)
+    assert again == scores
+    assert {s: outputs(s) for s in ("good", "wrong_plot")} == before
