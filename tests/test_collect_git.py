@@ -275,6 +275,13 @@ def test_reruns_are_incremental_and_keep_good_work(git_server, tmp_path):
     [r] = collect_class([RosterRow("rs", "not a link at all")], course, git_config=cfg, token="")
     assert r.status is Status.BAD_LINK and r.kept_previous and tag_of(target) == "answer = 'two'"
 
+    # a submission put in submitted/ by other means (nbgrader collect, by hand) is never removed either
+    other = course / "submitted" / "by-hand" / "day76" / NB
+    other.parent.mkdir(parents=True)
+    other.write_text(notebook("by hand"), encoding="utf-8")
+    [r] = collect_class([RosterRow("by-hand", "https://github.com/nobody/none")], course, git_config=cfg, token="")
+    assert r.status is Status.REPO_MISSING and r.kept_previous and tag_of(other) == "answer = 'by hand'"
+
 
 # -- safety ---------------------------------------------------------------------------------------
 

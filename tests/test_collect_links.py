@@ -148,6 +148,7 @@ def test_roster_keeps_extra_columns_and_reads_common_headers():
     rows = parse_roster("\ufeffStudent ID,Name,GitHub URL,email\ns1,王小明,https://github.com/a/b,a@x\n\ns2,Bob,,b@x\n")
     assert [(r.student_id, r.link) for r in rows] == [("s1", "https://github.com/a/b"), ("s2", "")]
     assert rows[0].extra == {"Name": "王小明", "email": "a@x"}
+    assert [r.line for r in rows] == [2, 4]          # line numbers as in the file, for messages
     rows = parse_roster("s1,https://github.com/a/b\n")
     assert rows[0].student_id == "s1" and rows[0].link == "https://github.com/a/b"
     with pytest.raises(RosterError, match="student_id and link"):

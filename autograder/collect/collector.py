@@ -263,18 +263,29 @@ def collect_one(row: RosterRow, settings: Settings, previous: dict | None, workd
         result.status, result.reason, result.others = stop.status, stop.reason, stop.others
         if runner is not None:
             result.reason = runner.mask(result.reason)
-        if previous and result.student and submission_intact(
-                settings.course_root, result.student, settings.assignment,
-                settings.notebook_name, previous.get("sha256")):
-            result.kept_previous = True
-            result.submitted_path = str(submission_dir(settings.course_root, result.student, settings.assignment)
-                                        / settings.notebook_name)
-            result.commit, result.commit_time, result.path = (previous.get("commit", ""),
-                                                              previous.get("commit_time", ""),
-                                                              previous.get("path", ""))
-            result.late = bool(previous.get("late"))
-            result.reason += f"; kept the earlier submission (commit {result.commit[:10]})"
+        _keep_earlier(result, previous, settings)
         return result, None
+
+
+def _keep_earlier(result: CollectionResult, previous: dict | None, settings: Settings) -> None:
+    """A failed run leaves whatever was submitted before in place, and says so."""
+    if not result.student:
+        return
+    try:
+        existing = submission_dir(settings.course_root, result.student, settings.assignment) / settings.notebook_name
+    except BadStudentId:
+        return
+    if not existing.is_file():
+        return
+    result.kept_previous = True
+    result.submitted_path = str(existing)
+    if previous and submission_intact(settings.course_root, result.student, settings.assignment,
+                                      settings.notebook_name, previous.get("sha256")):
+        result.commit, result.commit_time = previous.get("commit", ""), previous.get("commit_time", "")
+        result.path, result.late = previous.get("path", ""), bool(previous.get("late"))
+        result.reason += f"; kept the earlier submission (commit {result.commit[:10]})"
+    else:
+        result.reason += "; kept the submission already in submitted/"
 
 
 def _fill(result: CollectionResult, record: dict, settings: Settings) -> None:
@@ -354,17 +365,25 @@ def collect_class(roster: Path | str | Iterable[RosterRow], course_root: Path | 
             record = None
         return i, res, record
 
-    with _progress(len(rows), progress) as bar, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(work, i) for i in range(len(rows))]
-        for future in as_completed(futures):
-            i, res, record = future.result()
-            results[i] = res
-            if record is not None:
-                state[res.student] = record
-                save_state(settings.course_root, assignment, state)
-            if on_result:
-                on_result(res)
-            bar.update(1)
+    last_save, dirty = time.monotonic(), False
+    try:
+        with _progress(len(rows), progress) as bar, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(work, i) for i in range(len(rows))]
+            for future in as_completed(futures):
+                i, res, record = future.result()
+                results[i] = res
+                if record is not None:
+                    state[res.student] = record
+                    dirty = True
+                if dirty and time.monotonic() - last_save > 2:   # survive an interrupted run cheaply
+                    save_state(settings.course_root, assignment, state)
+                    last_save, dirty = time.monotonic(), False
+                if on_result:
+                    on_result(res)
+                bar.update(1)
+    finally:
+        if dirty:
+            save_state(settings.course_root, assignment, state)
     done = [r for r in results if r is not None]
     if settings.token:
         for r in done:  # the token never leaves in a report, whatever a link or git said

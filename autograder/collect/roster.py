@@ -44,23 +44,25 @@ def _decode(data: bytes) -> str:
 
 
 def parse_roster(text: str) -> list[RosterRow]:
-    rows = [r for r in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if any(c.strip() for c in r)]
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    numbered = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
+    rows = [r for _, r in numbered]
     if not rows:
         raise RosterError("the roster is empty")
     header = [_key(c) for c in rows[0]]
     id_col = next((i for i, h in enumerate(header) if h in ID_NAMES), None)
     link_col = next((i for i, h in enumerate(header) if h in LINK_NAMES), None)
     if id_col is not None and link_col is not None:
-        names, body, first_line = [c.strip() for c in rows[0]], rows[1:], 2
+        names, body = [c.strip() for c in rows[0]], numbered[1:]
     else:
         if any("://" in c or "github" in c.lower() for c in rows[0][1:2]):
-            names, body, first_line = ["student_id", "link"], rows, 1
+            names, body = ["student_id", "link"], numbered
         else:
             raise RosterError("the roster needs columns named student_id and link "
                               f"(found: {', '.join(rows[0])})")
         id_col, link_col = 0, 1
     out = []
-    for n, row in enumerate(body, start=first_line):
+    for n, row in body:
         cells = row + [""] * (max(id_col, link_col) + 1 - len(row))
         extra = {names[i] if i < len(names) and names[i] else f"column{i + 1}": c
                  for i, c in enumerate(row) if i not in (id_col, link_col)}
