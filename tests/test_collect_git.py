@@ -7,7 +7,6 @@ sends https://github.com/ and https://gist.github.com/ to it.
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
 from pathlib import Path
 
@@ -64,7 +63,7 @@ def build_link_world(server) -> list[tuple[str, str, str, str]]:
     rows.append(("blob_commit", f"https://github.com/s-blob/ml100/blob/{permalink}/day76/{NB}", "day76/" + NB, "blob-main"))
     rows.append(("tree", "https://github.com/s-blob/ml100/tree/main/day76", "day76/" + NB, "blob-main"))
     rows.append(("raw", f"https://raw.githubusercontent.com/s-blob/ml100/main/day76/{NB}", "day76/" + NB, "blob-main"))
-    rows.append(("raw_refs_heads", f"https://raw.githubusercontent.com/s-blob/ml100/refs/heads/feature/x/"
+    rows.append(("raw_refs_heads", "https://raw.githubusercontent.com/s-blob/ml100/refs/heads/feature/x/"
                  "%E4%BD%9C%E6%A5%AD/%E4%BD%9C%E6%A5%AD%2076.ipynb", "作業/作業 76.ipynb", "chinese"))
     rows.append(("nbviewer", f"https://nbviewer.org/github/s-blob/ml100/blob/main/day76/{NB}", "day76/" + NB, "blob-main"))
     rows.append(("colab", f"https://colab.research.google.com/github/s-blob/ml100/blob/main/day76/{NB}",

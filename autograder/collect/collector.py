@@ -155,109 +155,125 @@ def _not_found(repo: _Repo, target: Target, tip: str, prefix: str, settings: Set
                  notebooks)
 
 
-def collect_one(row: RosterRow, settings: Settings, previous: dict | None, workdir: Path) -> tuple[CollectionResult, dict | None]:
-    """One student: returns the result and the state record to remember (None: keep the old one)."""
+def _remote_tip(runner: GitRunner, target: Target) -> tuple[str, str]:
+    """(commit, path inside the repository) the link points at, from the remote's ref list."""
+    refs = ls_remote(runner, target.clone_url)
+    if target.ref_path:
+        _, tip, prefix = resolve_ref(refs, target.ref_path)
+        return tip, prefix
+    if target.ref:
+        return target.ref, target.path or ""
+    if "HEAD" not in refs:
+        raise _Stop(Status.FILE_NOT_FOUND, f"{_web_url(target)} is empty: push the notebook to it")
+    return refs["HEAD"], target.path or ""
+
+
+@dataclass
+class _Taken:
+    snapshot: str      # the commit whose tree we read
+    path: str
+    rule: str
+    others: list[str]
+    commit: str        # the last commit that touched the file (its time is the submission time)
+    when: datetime
+    data: bytes
+
+
+def _take(repo: _Repo, target: Target, tip: str, prefix: str, settings: Settings) -> _Taken:
+    """The file to grade: from the last commit at or before the deadline if it has one, else the tip."""
+    snapshots: list[str] = []
+    if settings.deadline is not None:
+        on_time = repo.last_commit(tip, before=settings.deadline)
+        if on_time:
+            snapshots.append(on_time)
+    snapshots.append(tip)
+    for snapshot in snapshots:
+        found = _find(repo, target, snapshot, prefix, settings)
+        if found:
+            break
+    else:
+        raise _not_found(repo, target, tip, prefix, settings)
+    path, rule, others = found
+    commit = repo.last_commit(snapshot, path) or snapshot
+    size = int(repo.git("cat-file", "-s", f"{snapshot}:{path}").strip())
+    if size > settings.max_bytes:
+        raise _Stop(Status.TOO_LARGE,
+                    f"{path} is {size / MiB:.1f} MiB, over the {settings.max_bytes / MiB:.0f} MiB limit: "
+                    "clear the outputs (Edit > Clear Outputs of All Cells), save and commit again")
+    data = repo.git("cat-file", "blob", f"{snapshot}:{path}", binary=True)
+    return _Taken(snapshot, path, rule, [o for o in others if o != path], commit, repo.commit_time(commit), data)
+
+
+def _describe(taken: _Taken, late: bool, settings: Settings) -> str:
+    note = f"took {taken.path} at commit {taken.commit[:10]} ({taken.rule})"
+    if taken.path.rsplit("/", 1)[-1] != settings.notebook_name:
+        note += f", filed as {settings.notebook_name}"
+    if late:
+        note = (f"committed {taken.when:%Y-%m-%d %H:%M} UTC, after the deadline "
+                f"{settings.deadline:%Y-%m-%d %H:%M} UTC, and no earlier version was found; " + note)
+    if taken.others:
+        note += "; also there: " + ", ".join(taken.others[:5]) + (" ..." if len(taken.others) > 5 else "")
+    return note
+
+
+def collect_one(row: RosterRow, settings: Settings, previous: dict | None,
+                workdir: Path) -> tuple[CollectionResult, dict | None]:
+    """One student: the result, and the state record to remember (None: keep the old one)."""
     result = CollectionResult(row.student_id, row.link, Status.BAD_LINK, "", extra=dict(row.extra))
-    deadline = settings.deadline
-    deadline_iso = deadline.isoformat() if deadline else ""
     runner = None
     try:
         try:
             result.student = sanitise_student_id(row.student_id)
-            submission_dir(settings.course_root, result.student, settings.assignment)
+            folder = submission_dir(settings.course_root, result.student, settings.assignment)
         except BadStudentId as exc:
             raise _Stop(Status.BAD_LINK, f"{exc}: fix the roster") from None
         try:
             target = parse_link(row.link)
         except BadLink as exc:
-            raise _Stop(Status.BAD_LINK, f"{exc}") from None
+            raise _Stop(Status.BAD_LINK, str(exc)) from None
         result.source = target.clone_url
         runner = GitRunner(workdir, time.monotonic() + settings.timeout, settings.max_repo_bytes,
                            settings.git_config, settings.token,
                            **({"token_scopes": settings.token_scopes} if settings.token_scopes else {}))
         try:
-            refs = ls_remote(runner, target.clone_url)
-            if target.ref_path:
-                _, tip, prefix = resolve_ref(refs, target.ref_path)
-            elif target.ref:
-                tip, prefix = target.ref, target.path or ""
-            else:
-                tip, prefix = refs.get("HEAD"), target.path or ""
-                if tip is None:
-                    raise _Stop(Status.FILE_NOT_FOUND, f"{_web_url(target)} is empty: push the notebook to it")
-        except GitFailure as exc:
-            raise _git_stop(exc, target, settings) from None
-
-        key = {"link": row.link.strip(), "tip": tip, "deadline": deadline_iso,
-               "notebook": settings.notebook_name}
-        if (previous and previous.get("key") == key and
-                submission_intact(settings.course_root, result.student, settings.assignment,
-                                  settings.notebook_name, previous.get("sha256"))):
-            _fill(result, previous, settings)
-            result.unchanged = True
-            result.reason = "unchanged since the last collection: " + previous.get("reason", "")
-            return result, None
-
-        try:
+            tip, prefix = _remote_tip(runner, target)
+            key = {"link": row.link.strip(), "tip": tip, "notebook": settings.notebook_name,
+                   "deadline": settings.deadline.isoformat() if settings.deadline else ""}
+            if (previous and previous.get("key") == key and
+                    submission_intact(settings.course_root, result.student, settings.assignment,
+                                      settings.notebook_name, previous.get("sha256"))):
+                _fill(result, previous, settings)
+                result.unchanged = True
+                result.reason = "unchanged since the last collection: " + previous.get("reason", "")
+                return result, None
             repo = _Repo(runner, workdir / "repo.git")
             clone(runner, target.clone_url, repo.path)
             ensure_commit(runner, repo.path, tip)
-            snapshots: list[str] = []
-            if deadline is not None:
-                on_time = repo.last_commit(tip, before=deadline)
-                if on_time:
-                    snapshots.append(on_time)
-            snapshots.append(tip)
-            found = None
-            for snapshot in snapshots:
-                found = _find(repo, target, snapshot, prefix, settings)
-                if found:
-                    break
-            if not found:
-                raise _not_found(repo, target, tip, prefix, settings)
-            path, rule, others = found
-            commit = repo.last_commit(snapshot, path) or snapshot
-            when = repo.commit_time(commit)
-            size = int(repo.git("cat-file", "-s", f"{snapshot}:{path}").strip())
-            if size > settings.max_bytes:
-                raise _Stop(Status.TOO_LARGE,
-                            f"{path} is {size / MiB:.1f} MiB, over the {settings.max_bytes / MiB:.0f} MiB limit: "
-                            "clear the outputs (Edit > Clear Outputs of All Cells), save and commit again")
-            data = repo.git("cat-file", "blob", f"{snapshot}:{path}", binary=True)
+            taken = _take(repo, target, tip, prefix, settings)
         except GitFailure as exc:
             raise _git_stop(exc, target, settings) from None
         try:
-            nb = read_notebook(data, path)
+            nb = read_notebook(taken.data, taken.path)
         except InvalidNotebook as exc:
             raise _Stop(Status.INVALID_NOTEBOOK, str(exc)) from None
 
-        late = dl.is_late(when, deadline)
+        late = dl.is_late(taken.when, settings.deadline)
         result.status = Status.LATE if late else Status.COLLECTED
-        result.commit, result.commit_time, result.path, result.late = commit, when.isoformat(), path, late
-        result.others = [o for o in others if o != path]
-        note = f"took {path} at commit {commit[:10]} ({rule})"
-        if path.rsplit("/", 1)[-1] != settings.notebook_name:
-            note += f", filed as {settings.notebook_name}"
-        if late:
-            note = (f"committed {when:%Y-%m-%d %H:%M} UTC, after the deadline {deadline:%Y-%m-%d %H:%M} UTC, "
-                    "and no earlier version was found; " + note)
-        if result.others:
-            shown = ", ".join(result.others[:5]) + (" ..." if len(result.others) > 5 else "")
-            note += f"; also there: {shown}"
-        result.reason = note
+        result.commit, result.commit_time = taken.commit, taken.when.isoformat()
+        result.path, result.late, result.others = taken.path, late, taken.others
+        result.reason = _describe(taken, late, settings)
+        result.submitted_path = str(folder / settings.notebook_name)
         new_sha = digest(notebook_bytes(nb))
-        folder = submission_dir(settings.course_root, result.student, settings.assignment)
-        if (previous and previous.get("sha256") == new_sha and previous.get("commit") == commit and
+        if (previous and previous.get("sha256") == new_sha and previous.get("commit") == taken.commit and
                 submission_intact(settings.course_root, result.student, settings.assignment,
                                   settings.notebook_name, new_sha)):
             result.unchanged = True
         else:
             write_submission(settings.course_root, result.student, settings.assignment,
-                             settings.notebook_name, nb, dl.nbgrader_timestamp(when))
-        result.submitted_path = str(folder / settings.notebook_name)
-        record = {"key": key, "sha256": new_sha, "status": str(result.status), "commit": commit,
-                  "commit_time": result.commit_time, "path": path, "late": late,
-                  "source": result.source, "reason": result.reason, "others": result.others}
+                             settings.notebook_name, nb, dl.nbgrader_timestamp(taken.when))
+        record = {"key": key, "sha256": new_sha, "status": str(result.status), "commit": taken.commit,
+                  "commit_time": result.commit_time, "path": taken.path, "late": late,
+                  "source": result.source, "reason": result.reason, "others": taken.others}
         return result, record
     except _Stop as stop:
         result.status, result.reason, result.others = stop.status, stop.reason, stop.others
