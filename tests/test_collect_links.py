@@ -1,5 +1,6 @@
 """Link parsing, ref splitting, notebook choice, ids, rosters, deadlines: no network, no git."""
 
+import os
 from datetime import datetime, timezone
 
 import pytest
@@ -169,3 +170,30 @@ def test_deadlines_and_nbgrader_timestamps():
     assert is_late(d.replace(second=1), d) and not is_late(d, d) and not is_late(d, None)
     stamp = nbgrader_timestamp(d)
     assert parse_utc(stamp) == datetime(2026, 11, 30, 15, 59)  # nbgrader reads what we write
+
+
+def test_git_runs_with_safety_settings_and_the_token_only_in_its_environment(tmp_path, monkeypatch):
+    import time
+
+    from autograder.collect.fetch import GitRunner, inherited_config
+
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "2")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "http.proxy")          # an instructor's own setting is kept
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "http://proxy.example:3128")
+    monkeypatch.setenv("GIT_CONFIG_KEY_1", "core.hooksPath")      # ...but cannot undo a safety setting
+    monkeypatch.setenv("GIT_CONFIG_VALUE_1", "/tmp/evil-hooks")
+    monkeypatch.setenv("GIT_DIR", "/somewhere/else")
+    runner = GitRunner(tmp_path, time.monotonic() + 10, 10**6, {}, token="tok123")
+    env = runner.env()
+    config = inherited_config(env)
+    assert config["http.proxy"] == "http://proxy.example:3128"
+    assert config["core.hooksPath"] == os.devnull
+    assert config["protocol.allow"] == "never" and config["protocol.https.allow"] == "always"
+    assert config["credential.helper"] == "" and config["transfer.fsckObjects"] == "true"
+    assert config["submodule.recurse"] == "false"
+    assert env["GIT_TERMINAL_PROMPT"] == "0" and env["GIT_LFS_SKIP_SMUDGE"] == "1"
+    assert env["GIT_CONFIG_GLOBAL"] == os.devnull and "GIT_DIR" not in env
+    headers = {k: v for k, v in config.items() if k.endswith(".extraHeader")}
+    assert set(headers) == {"http.https://github.com/.extraHeader", "http.https://gist.github.com/.extraHeader"}
+    assert runner.mask("fatal: tok123 and " + headers["http.https://github.com/.extraHeader"]) \
+        == "fatal: *** and Authorization: Basic ***"
