@@ -196,3 +196,20 @@ def test_monkeypatched_numpy_or_keras_is_refused(trained, monkeypatch):
         plots.assert_plots_histories(None, histories, KEYS)
     monkeypatch.undo()
     assert integrity.tampered_functions() == []
+
+
+def test_measurements_are_recorded_in_the_notebook_for_reports():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from autograder.checks import records
+
+    cell = new_code_cell("", metadata={"nbgrader": {"grade_id": "test_p1_accuracy"}})
+    cell.outputs = [new_output("stream", name="stdout", text="test accuracy: SGD: 86.1%"),
+                    new_output("display_data", data={"text/plain": "", records.MIME:
+                                                     {"kind": "test_accuracy", "accuracy": {"SGD": 0.861}}})]
+    nb = nbformat.from_dict(new_notebook(cells=[cell]))
+    assert records.read_records(nb, "test_accuracy") == [
+        {"cell": "test_p1_accuracy", "kind": "test_accuracy", "accuracy": {"SGD": 0.861}}]
+    assert records.read_records(nb, "epoch_table") == []
+    assert records._plain({16: np.float32(0.5)}) == {"16": 0.5}

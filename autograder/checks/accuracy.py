@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import data
 from .integrity import assert_untampered
+from .records import record
 from .shapes import as_model_input
 
 
@@ -39,6 +40,7 @@ def assert_test_accuracy(models: Mapping, thresholds: Mapping) -> None:
         if not acc >= threshold:
             short.append(f"{name}: {acc:.1%} (needs {threshold:.0%})")
     print("test accuracy: " + ", ".join(f"{k}: {v:.1%}" for k, v in measured.items()))
+    record("test_accuracy", accuracy=measured)
     if short:
         raise AssertionError("test accuracy below the threshold for " + "; ".join(short) +
                              ". Train longer, check the learning rate, or compare with your validation curves.")

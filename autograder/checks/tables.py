@@ -9,6 +9,7 @@ import numpy as np
 from .. import data
 from .histories import KEYS, require_history
 from .integrity import assert_untampered
+from .records import record
 
 TOLERANCE = 1e-5
 
@@ -49,14 +50,15 @@ def assert_epoch_table(df, histories: Mapping, epoch_counts: Sequence[int], name
     """One row per (batch size, epochs): the history after that many epochs, and the number of updates."""
     assert_untampered()
     _require_frame(df, name, ("batch_size", "epochs", "updates") + KEYS)
+    rows = []
     for bs, h in histories.items():
         metrics = require_history(h, f"histories_part2[{bs!r}]")
         for e in epoch_counts:
-            rows = df[(df["batch_size"] == bs) & (df["epochs"] == e)]
-            if len(rows) != 1:
+            matches = df[(df["batch_size"] == bs) & (df["epochs"] == e)]
+            if len(matches) != 1:
                 raise AssertionError(f"{name} should have exactly one row with batch_size={bs} and epochs={e}; "
-                                     f"it has {len(rows)}.")
-            row = rows.iloc[0]
+                                     f"it has {len(matches)}.")
+            row = matches.iloc[0]
             updates = e * data.steps_per_epoch(bs)
             if int(row["updates"]) != updates:
                 raise AssertionError(f"{name}: batch size {bs} after {e} epochs makes {e} x ceil({data.n_train()}/{bs}) "
@@ -67,3 +69,6 @@ def assert_epoch_table(df, histories: Mapping, epoch_counts: Sequence[int], name
                 if not _close(row[key], metrics[key][e - 1]):
                     raise AssertionError(f"{name} row (batch_size={bs}, epochs={e}) has {key}={row[key]!r}, but "
                                          f"histories_part2[{bs}] says {metrics[key][e - 1]!r} after {e} epochs.")
+            rows.append({"batch_size": bs, "epochs": e, "updates": updates,
+                         **{key: float(metrics[key][e - 1]) for key in KEYS}})
+    record("epoch_table", rows=rows)  # verified rows only: the class report's batch-size x epochs trend
