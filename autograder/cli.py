@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "autograder.commands.release",   # release, strip: keep homework/release current, notebooks clean
     "autograder.commands.demo",      # demo: the whole pipeline on bundled examples
     "autograder.commands.collect",   # collect: homework from students' GitHub links
+    "autograder.commands.grade",     # grade: parallel, sandboxed, incremental autograding
 ]
 
 

@@ -1,0 +1,74 @@
+"""Write a grading result into the course: the autograded folder and the one real gradebook.
+
+Only the coordinating process calls this, one result at a time, so the gradebook never sees
+concurrent writers (and never travels over a shared filesystem). Scores come from nbgrader's own
+SaveAutoGrades and AssignLatePenalties preprocessors run on the autograded notebook the worker
+returned — the same code, on the same notebook, as inside `nbgrader autograde`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+from traitlets.config import Config
+
+from .jobs import GradingResult
+
+
+def record_result(result: GradingResult, coursedir: CourseDirectory, config: Config) -> None:
+    student, assignment = result.student, result.assignment
+    dest = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment))
+    if result.ok:
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+        for rel, data in result.files.items():
+            path = (dest / rel).resolve()
+            if dest.resolve() in path.parents:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+
+    submitted = coursedir.format_path(coursedir.submitted_directory, student, assignment)
+    timestamp = coursedir.get_existing_timestamp(submitted)
+    db_url = coursedir.db_url
+    with Gradebook(db_url, coursedir.course_id) as gb:
+        gb.update_or_create_student(student)
+        if timestamp:
+            gb.update_or_create_submission(assignment, student, timestamp=timestamp)
+        else:
+            gb.update_or_create_submission(assignment, student)
+        notebook_ids = [nb.name for nb in gb.find_assignment(assignment).notebooks]
+
+    returned = {Path(name).stem: data for name, data in result.notebooks.items()}
+    for notebook_id in notebook_ids:
+        if result.ok and notebook_id in returned:
+            nb = nbformat.reads(returned[notebook_id].decode("utf-8"), as_version=nbformat.NO_CONVERT)
+            resources = {"nbgrader": {"notebook": notebook_id, "assignment": assignment,
+                                      "student": student, "db_url": db_url}}
+            nb, resources = SaveAutoGrades(config=config).preprocess(nb, resources)
+            AssignLatePenalties(config=config).preprocess(nb, resources)
+        else:
+            # nbgrader's rule for a notebook it could not grade: zero, no manual grading needed
+            with Gradebook(db_url, coursedir.course_id) as gb:
+                try:
+                    submission = gb.find_submission_notebook(notebook_id, assignment, student)
+                except MissingEntry:
+                    continue
+                for grade in submission.grades:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+                gb.db.commit()
+
+
+def scores(coursedir: CourseDirectory, assignment: str) -> dict[str, tuple[float, float]]:
+    """student -> (score, max score) from the gradebook, as nbgrader computes them."""
+    out = {}
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        for sub in gb.find_assignment(assignment).submissions:
+            out[sub.student_id] = (float(sub.score), float(sub.max_score))
+    return out

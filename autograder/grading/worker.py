@@ -1,0 +1,188 @@
+"""Grade one submission: plain nbgrader `autograde` in a private scratch course.
+
+The scratch course holds only this student's files, the assignment definition (a gradebook with
+no other students) and the course config, plus a few config lines that swap nbgrader's Execute
+preprocessor for `CappedExecute` (Execute + an output cap) and, in sandbox mode, start the
+kernel in bubblewrap. nbgrader itself runs in a child process with its own session, so the
+per-submission wall-time limit can kill it and its kernel wholesale. Returns data, never raises.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from traitlets.config.loader import PyFileConfigLoader
+
+from ..sandbox.bwrap import find_bwrap, job_uid
+from ..sandbox.execute import EVENTS_VAR
+from ..sandbox.kernel import ENV_VAR, sandbox_settings
+from .jobs import GradingJob, GradingResult
+
+JOB_CONFIG = '''
+
+# ---- added by `autograder grade` for one grading job (not part of the course config) ----
+from nbgrader.converters import Autograde as _Autograde
+from nbgrader.preprocessors import Execute as _Execute
+c.CourseDirectory.root = {root!r}
+c.CourseDirectory.db_url = {db_url!r}
+_pps = c.Autograde.autograde_preprocessors if "autograde_preprocessors" in c.Autograde \\
+    else list(_Autograde.class_traits()["autograde_preprocessors"].default())
+c.Autograde.autograde_preprocessors = [
+    "autograder.sandbox.execute.CappedExecute"
+    if p in (_Execute, "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.execute.Execute")
+    else p for p in _pps]
+c.CappedExecute.max_output_bytes = {output_bytes}
+{extra}
+'''
+
+KERNEL_DIED = ("DeadKernelError", "Kernel died", "UnresponsiveKernelError")
+
+
+def _write_tree(base: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        path = (base / rel).resolve()
+        if base.resolve() not in path.parents:
+            continue                      # "../" in a name: never write outside the folder
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _nbgrader_command() -> list[str]:
+    exe = Path(sys.executable).parent / "nbgrader"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "nbgrader"]
+
+
+def _reasons_from_notebook(nb_bytes: bytes, job: GradingJob) -> list[str]:
+    """Name the limits a notebook ran into, from the errors nbgrader recorded in it."""
+    reasons = []
+    try:
+        nb = json.loads(nb_bytes)
+    except ValueError:
+        return ["autograded notebook is not valid JSON"]
+    lim = job.limits
+    for index, cell in enumerate(nb.get("cells", [])):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", f"cell {index}")
+        for out in cell.get("outputs", []):
+            if out.get("output_type") != "error":
+                continue
+            ename, evalue = out.get("ename", ""), str(out.get("evalue", ""))
+            if ename == "CellTimeoutError":
+                reasons.append(f"{grade_id}: timed out (nbgrader Execute.timeout)")
+            elif ename == "MemoryError" or "Cannot allocate memory" in evalue:
+                reasons.append(f"{grade_id}: memory limit reached ({lim.memory_bytes / 2**30:.1f} GiB)")
+            elif "Resource temporarily unavailable" in evalue and ename in ("BlockingIOError", "OSError", "RuntimeError"):
+                reasons.append(f"{grade_id}: process/thread limit reached ({lim.tasks} tasks)")
+            elif ename == "OutputLimitError":
+                reasons.append(f"{grade_id}: {evalue}")
+            elif "File too large" in evalue:
+                reasons.append(f"{grade_id}: file size limit reached ({lim.file_bytes >> 20} MiB)")
+    return reasons
+
+
+def grade_job(job: GradingJob, scratch_base: str | None = None) -> GradingResult:
+    start = time.monotonic()
+    result = GradingResult(job.student, job.assignment, job.key, ok=False,
+                           worker=f"{socket.gethostname()}:{os.getpid()}")
+    if job.rejected:
+        result.reasons.append(job.rejected)
+        return result
+    scratch = Path(tempfile.mkdtemp(prefix="autograder-job-", dir=scratch_base))
+    try:
+        _run_nbgrader(job, scratch, result)
+    except Exception as err:                  # a broken job must never take the run down
+        result.ok = False
+        result.reasons.append(f"grader error: {type(err).__name__}: {err}")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        result.seconds = time.monotonic() - start
+    return result
+
+
+def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult) -> None:
+    course = scratch / "course"
+    runtime, tmp = scratch / "run", scratch / "tmp"
+    for folder in (course, runtime, tmp):
+        folder.mkdir()
+    submitted = course / "submitted" / job.student / job.assignment
+    submitted.mkdir(parents=True)
+    _write_tree(submitted, job.submission)
+    source = course / "source" / job.assignment
+    source.mkdir(parents=True)
+    _write_tree(source, job.source_files)
+    (course / "gradebook.db").write_bytes(job.gradebook)
+    (course / "nbgrader_config.py").write_text(job.config + JOB_CONFIG.format(
+        root=str(course), db_url=f"sqlite:///{course / 'gradebook.db'}",
+        output_bytes=job.limits.output_bytes, extra=job.extra_config))
+
+    # nbgrader only logs a config file that fails to load and carries on with defaults (the
+    # real course root!); load it here first so a broken config fails this job loudly instead.
+    PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # alembic
+    env[EVENTS_VAR] = str(scratch / "events.jsonl")
+    env.pop(ENV_VAR, None)
+    if job.sandbox:
+        env[ENV_VAR] = sandbox_settings(runtime_dir=str(runtime), tmp_dir=str(tmp), uid=job_uid(),
+                                        limits=job.limits, bwrap=find_bwrap())
+    log_path = scratch / "nbgrader.log"
+    cmd = [*_nbgrader_command(), "autograde", job.assignment, "--student", job.student]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            proc.wait(timeout=job.limits.job_seconds)
+        except subprocess.TimeoutExpired:
+            result.reasons.append(f"cut off: the whole submission ran longer than "
+                                  f"{job.limits.job_seconds} s")
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)   # nbgrader and, through bwrap, the kernel
+            except ProcessLookupError:
+                pass
+            proc.wait()
+    with open(log_path, "rb") as f:
+        f.seek(max(0, log_path.stat().st_size - 8000))
+        result.log_tail = f.read().decode("utf-8", "replace")
+
+    events = scratch / "events.jsonl"
+    if events.exists():
+        for line in events.read_text().splitlines():
+            event = json.loads(line)
+            if event["kind"] == "output_cap":
+                result.reasons.append(f"cell {event['cell_index']}: output cut off at "
+                                      f"{event['limit_bytes'] >> 20} MiB")
+
+    autograded = course / "autograded" / job.student / job.assignment
+    notebooks = sorted(autograded.glob("*.ipynb")) if autograded.is_dir() else []
+    expected = {Path(name).name for name in job.submission if name.endswith(".ipynb") and "/" not in name}
+    if proc.returncode == 0 and notebooks:
+        result.ok = True
+        keep = set(job.submission) | set(job.source_files)
+        for path in autograded.rglob("*"):
+            rel = str(path.relative_to(autograded))
+            if path.is_file() and not path.is_symlink() and (rel.endswith(".ipynb") or rel in keep):
+                result.files[rel] = path.read_bytes()
+        for name in result.notebooks.values():
+            result.reasons.extend(_reasons_from_notebook(name, job))
+    else:
+        if "Resource temporarily unavailable" in result.log_tail:
+            result.reasons.append(f"process/thread limit reached ({job.limits.tasks} tasks); "
+                                  "the kernel's forked children broke its messaging")
+        elif any(marker in result.log_tail for marker in KERNEL_DIED):
+            result.reasons.append("the kernel died (killed, crashed or out of memory) before "
+                                  "the notebook finished")
+        if not result.reasons:
+            last = [l for l in result.log_tail.splitlines() if "[ERROR]" in l or "Error" in l]
+            result.reasons.append("nbgrader could not grade this submission"
+                                  + (f": {last[-1].strip()}" if last else "")
+                                  + (f" (no notebook among {sorted(expected)})" if not expected else ""))

@@ -1,0 +1,162 @@
+"""Hostile submissions graded in ONE class run beside honest ones, on a tiny nbgrader course.
+
+For each hostile fixture: the run finishes, that student gets the score it deserves with a
+reason, every honest student gets the same per-cell grades as when graded alone, and the course
+(gradebook, source, other students' files) is intact. The kernel runs in the real bubblewrap
+sandbox with real rlimits; the tiny course keeps it to about a minute on 2 cores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from autograder.gradebook import cell_scores
+from autograder.grading.coordinator import grade_assignment
+from autograder.grading.runners import LocalRunner
+from autograder.sandbox.limits import GiB, Limits
+
+import test_grading_support as tiny
+
+pytestmark = pytest.mark.slow
+
+HONEST = {"honest_1": tiny.SOLUTION, "honest_2": "def add(a, b):\n    return b + a\n",
+          "honest_wrong": "def add(a, b):\n    return a * b\n"}
+# deserved total (of 5) and words one of which a recorded reason must contain (None: nothing cut off)
+HOSTILE = {
+    "infinite_loop": (0, "timed out"),
+    "memory_bomb": (0, "memory"),
+    # stopped by the task limit; its forked children may also stall the cell until the timeout
+    "fork_bomb": (0, ("process", "timed out")),
+    "gigabyte_output": (5, "output cut off"),   # printed after a right answer
+    "network_call": (5, None),          # blocked; its answer is right
+    "read_hidden_tests": (5, None),
+    "write_outside": (5, None),
+    "kill_kernel": (0, "kernel died"),
+    "monkeypatch_asserts": (0, None),
+}
+LIMITS = Limits(memory_bytes=2 * GiB, tasks=128, output_bytes=4 * 2**20, job_seconds=120)
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A TCP server on the host's loopback that records every connection it gets."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.5)
+    hits, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, addr = server.accept()
+                hits.append(addr)
+                conn.close()
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], hits
+    stop.set()
+    thread.join()
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def class_run(tmp_path_factory, listener):
+    port, hits = listener
+    root = tiny.make_course(tmp_path_factory.mktemp("hostile") / "course")
+    for student, answer in HONEST.items():
+        tiny.submit(root, student, answer)
+    for name in HOSTILE:
+        tiny.submit(root, name, tiny.hostile_answer(name, root, honest=name != "monkeypatch_asserts",
+                                                    after=name == "gigabyte_output", port=port))
+    protected = {d: _digest(root / d) for d in ("source", "release", "submitted")}
+    gradebook_tables = _gradebook_tables(root)
+    summary = grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(2), limits=LIMITS,
+                               progress=False)
+    return root, summary, protected, gradebook_tables, hits
+
+
+def _gradebook_tables(root: Path) -> dict:
+    import sqlite3
+    con = sqlite3.connect(root / "gradebook.db")
+    out = {t: con.execute(f"select * from {t}").fetchall()
+           for t in ("assignment", "notebook", "base_cell", "grade_cells", "solution_cells", "source_cell")}
+    con.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def honest_alone(tmp_path_factory):
+    root = tiny.make_course(tmp_path_factory.mktemp("alone") / "course")
+    for student, answer in HONEST.items():
+        tiny.submit(root, student, answer)
+    grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(1), limits=LIMITS, progress=False)
+    return cell_scores(root, tiny.ASSIGNMENT)
+
+
+def test_every_submission_is_recorded(class_run):
+    root, summary, *_ = class_run
+    assert set(summary.results) == set(HONEST) | set(HOSTILE)
+    assert set(summary.scores) == set(HONEST) | set(HOSTILE)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_student_gets_deserved_score_and_reason(class_run, name):
+    root, summary, *_ = class_run
+    deserved, reason = HOSTILE[name]
+    score, total = summary.scores[name]
+    result = summary.results[name]
+    assert (score, total) == (deserved, 5), (result.reasons, result.log_tail[-2000:])
+    if reason:
+        words = (reason,) if isinstance(reason, str) else reason
+        assert any(w in r for w in words for r in result.reasons), result.reasons
+
+
+def test_honest_students_grade_as_when_graded_alone(class_run, honest_alone):
+    root, *_ = class_run
+    together = cell_scores(root, tiny.ASSIGNMENT)
+    for student in HONEST:
+        assert together[student] == honest_alone[student], student
+    assert honest_alone["honest_1"] == {"test_add": 2, "test_hidden": 3}
+    assert honest_alone["honest_wrong"] == {"test_add": 0, "test_hidden": 0}
+
+
+def test_course_files_and_gradebook_definition_intact(class_run):
+    root, summary, protected, tables, _ = class_run
+    for folder, digest in protected.items():
+        assert _digest(root / folder) == digest, folder
+    assert _gradebook_tables(root) == tables
+    assert not (root / "PWNED.txt").exists()
+
+
+def test_hidden_tests_and_gradebook_never_reach_the_kernel(class_run):
+    root, *_ = class_run
+    nb = (root / "autograded" / "read_hidden_tests" / tiny.ASSIGNMENT / tiny.NOTEBOOK).read_text()
+    outputs = json.dumps([c.get("outputs") for c in json.loads(nb)["cells"]])
+    assert "cannot read" in outputs and "STOLEN:" in outputs
+    assert tiny.HIDDEN_MARK not in outputs and "SQLite format" not in outputs
+
+
+def test_no_network_from_the_sandbox(class_run):
+    *_, hits = class_run
+    assert hits == []
+
+
+def test_honest_autograded_notebook_not_overwritten_by_hostile_student(class_run):
+    root, *_ = class_run
+    nb = (root / "autograded" / "honest_1" / tiny.ASSIGNMENT / tiny.NOTEBOOK).read_text()
+    assert nb != "pwned" and json.loads(nb)["cells"]
