@@ -14,7 +14,7 @@ import pytest
 from autograder import course, gradebook, nbgrader_cli, recipes
 from autograder.demo import EXAMPLES
 
-from .conftest import FIXTURES
+from conftest import FIXTURES
 
 pytestmark = pytest.mark.slow
 
