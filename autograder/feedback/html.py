@@ -1,0 +1,101 @@
+"""Per-student feedback HTML: nbgrader's own `generate_feedback`, with the hidden tests taken out.
+
+nbgrader renders `autograded/<student>/<assignment>/*.ipynb` into
+`feedback/<student>/<assignment>/*.html`; `HideHiddenTests` runs on the way (after nbgrader's
+`GetGrades`), so the page keeps every test's score, description and failure message but none
+of the hidden code. Each page is then checked: a page that still contains a line of hidden code
+is deleted and reported, never handed out.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from pathlib import Path
+
+from .. import course, nbgrader_cli
+from .hide_hidden_tests import BEGIN, END
+
+PREPROCESSORS = [
+    "nbgrader.preprocessors.GetGrades",
+    "autograder.feedback.hide_hidden_tests.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+
+class FeedbackLeakError(RuntimeError):
+    """A feedback page still shows hidden-test code; the page was deleted."""
+
+
+def nbgrader_args(assignment: str = course.ASSIGNMENT, student: str | None = None) -> list[str]:
+    """The `nbgrader generate_feedback` command line, our preprocessor included."""
+    args = ["generate_feedback", assignment, "--force",
+            "--GenerateFeedback.preprocessors=" + repr(PREPROCESSORS)]
+    if student:
+        args.append(f"--student={student}")
+    return args
+
+
+def hidden_code_lines(course_root: Path, assignment: str = course.ASSIGNMENT, min_chars: int = 12) -> set[str]:
+    """Every non-trivial line inside a hidden-test region of the assignment (from the gradebook)."""
+    from nbgrader.api import Gradebook
+
+    from ..gradebook import db_url
+
+    lines: set[str] = set()
+    with Gradebook(db_url(course_root)) as gb:
+        for notebook in gb.find_assignment(assignment).notebooks:
+            for cell in notebook.source_cells:
+                inside = False
+                for line in (cell.source or "").splitlines():
+                    text = line.strip()
+                    if text == BEGIN:
+                        inside = True
+                    elif text == END:
+                        inside = False
+                    elif inside and len(text) >= min_chars:
+                        lines.add(text)
+    return lines
+
+
+def page_text(page: str) -> str:
+    """What a reader sees in an HTML page (tags dropped, entities decoded), to search for leaks."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL | re.IGNORECASE)
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def leaked_lines(page: str, hidden: set[str]) -> list[str]:
+    text = page_text(page)
+    return sorted(line for line in hidden if line in text)
+
+
+def feedback_pages(course_root: Path, assignment: str = course.ASSIGNMENT) -> dict[str, list[Path]]:
+    """{student: [feedback HTML files]} as nbgrader laid them out."""
+    pages: dict[str, list[Path]] = {}
+    for path in sorted((Path(course_root) / "feedback").glob(f"*/{assignment}/*.html")):
+        pages.setdefault(path.parent.parent.name, []).append(path)
+    return pages
+
+
+def generate_feedback(course_root: Path = course.COURSE_ROOT, assignment: str = course.ASSIGNMENT,
+                      student: str | None = None) -> dict[str, list[Path]]:
+    """Run nbgrader's feedback step without hidden tests; {student: [HTML pages]}.
+
+    `student` is nbgrader's glob (default: everyone autograded). Raises `FeedbackLeakError`
+    (after deleting the offending pages) if any page still shows a line of hidden-test code.
+    """
+    course_root = Path(course_root)
+    nbgrader_cli.run(nbgrader_args(assignment, student), course_root)
+    hidden = hidden_code_lines(course_root, assignment)
+    pages = feedback_pages(course_root, assignment)
+    leaks = {}
+    for who, paths in pages.items():
+        for path in paths:
+            found = leaked_lines(path.read_text(encoding="utf-8"), hidden)
+            if found:
+                leaks[path] = found
+                path.unlink()
+    if leaks:
+        detail = "; ".join(f"{p}: {lines[0]!r}" for p, lines in leaks.items())
+        raise FeedbackLeakError(f"{len(leaks)} feedback page(s) showed hidden-test code and were deleted: {detail}")
+    return pages
