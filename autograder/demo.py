@@ -1,13 +1,22 @@
-"""The demo: the assignment built by nbgrader and the bundled example submissions graded by it.
+"""`make demo`: the whole pipeline, offline, on a handful of example students.
 
-Runs in a scratch copy of the course (never the real one), so it can be repeated safely.
+    example notebooks --(git commits)--> local GitHub stand-in --(links.csv)--> collect
+      --> grade (sandboxed, in parallel) --> feedback --> class report
+
+Everything happens under `demo-out/` (a scratch copy of the course), never in `homework/`, so the
+demo can be run again at will. The students' "GitHub" is `autograder.localgit.GitServer` on
+loopback; git's own `url.<base>.insteadOf` points https://github.com/ at it, exactly as the tests do.
 """
 
 from __future__ import annotations
 
+import csv
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import nbformat
 
 from . import course, gradebook, nbgrader_cli, recipes
 
@@ -16,6 +25,65 @@ PARTS = {
     "作業1": ("test_p1_public", "test_p1_accuracy", "test_p1_consistency", "test_p1_plot"),
     "作業2": ("test_p2_public", "test_p2_accuracy", "test_p2_consistency", "test_p2_plot"),
 }
+DEADLINE = "2026-11-30T23:59:00+08:00"
+ON_TIME, LATE = "2026-11-29T20:00:00+08:00", "2026-12-01T09:30:00+08:00"
+
+
+@dataclass(frozen=True)
+class ExampleStudent:
+    student_id: str
+    name: str
+    recipe: str | None        # example submission in examples/day76/, None = nothing pushed
+    link_form: str            # how the student pastes the link
+    committed: str = ON_TIME
+
+
+CLASS = (
+    ExampleStudent("s01", "王小明 (good)", "good", "blob"),
+    ExampleStudent("s02", "李美玲 (partial)", "partial", "repo"),
+    ExampleStudent("s03", "陳志豪 (late)", "good", "tree", committed=LATE),
+    ExampleStudent("s04", "林怡君 (broken link)", None, "drive"),
+    ExampleStudent("s05", "張家豪 (hostile)", "hostile", "gist"),
+    ExampleStudent("s06", "黃淑芬 (blank)", "blank", "raw"),
+)
+
+
+def publish_class(server, students=CLASS, course_root: Path = course.COURSE_ROOT) -> list[dict]:
+    """Commit each example student's notebook to the local 'GitHub'; returns roster rows with links."""
+    rows = []
+    for st in students:
+        folder = "Day_076"
+        if st.recipe is None:
+            link = "https://drive.google.com/file/d/1AbCdEf/view?usp=sharing"
+        else:
+            nb = recipes.build_submission((EXAMPLES / f"{st.recipe}.py").read_text(encoding="utf-8"),
+                                          course_root=course_root)
+            text = nbformat.writes(nb)
+            if st.link_form == "gist":
+                gist_id = f"{int(st.student_id[1:]):032x}"
+                server.gist(gist_id).write(course.NOTEBOOK, text).commit("homework", date=st.committed)
+                link = f"https://gist.github.com/{st.student_id}/{gist_id}"
+            else:
+                owner, repo = f"student-{st.student_id}", "ML100Days"
+                server.repo(owner, repo).write(f"{folder}/{course.NOTEBOOK}", text).commit(
+                    "Day 76 homework", date=st.committed)
+                link = {
+                    "blob": f"https://github.com/{owner}/{repo}/blob/main/{folder}/{course.NOTEBOOK}",
+                    "repo": f"https://github.com/{owner}/{repo}",
+                    "tree": f"https://github.com/{owner}/{repo}/tree/main/{folder}/",
+                    "raw": f"https://raw.githubusercontent.com/{owner}/{repo}/main/{folder}/{course.NOTEBOOK}",
+                }[st.link_form]
+        rows.append({"student_id": st.student_id, "name": st.name, "link": link})
+    return rows
+
+
+def write_roster(rows: list[dict], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=["student_id", "name", "link"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 def part_scores(cells: dict[str, float | None], maxima: dict[str, float]) -> dict[str, tuple[float, float]]:
@@ -37,32 +105,57 @@ def grade_table(course_root: Path) -> list[dict]:
     return rows
 
 
-def print_table(rows: list[dict]) -> None:
+def print_table(rows: list[dict], collection: dict[str, str] | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title="Day 76 homework: autograded scores")
-    for col in ("student", *PARTS, "autograded", "reflection"):
-        table.add_column(col, justify="left" if col == "student" else "right")
+    columns = ["student", *PARTS, "autograded", "reflection"] + (["collected"] if collection else [])
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("student", "collected") else "right")
+    graded = {r["student"] for r in rows}
     for r in rows:
-        table.add_row(r["student"], *(f"{r[p]:g}" for p in PARTS), f"{r['autograded']:g} / {r['of']:g}", str(r["manual"]))
+        extra = [collection.get(r["student"], "")] if collection else []
+        table.add_row(r["student"], *(f"{r[p]:g}" for p in PARTS), f"{r['autograded']:g} / {r['of']:g}",
+                      str(r["manual"]), *extra)
+    for student, status in sorted((collection or {}).items()):
+        if student not in graded:
+            table.add_row(student, "-", "-", "-", "-", status)
     Console().print(table)
 
 
-def run_demo(out: Path) -> int:
+def run_demo(out: Path, workers: int = 2, sandbox: bool = True, students=CLASS) -> int:
+    from .collect import collect_class, print_report, write_report
+    from .grading.coordinator import grade_assignment
+    from .grading.runners import LocalRunner
+    from .localgit import GitServer
+
     out = Path(out).resolve()
     shutil.rmtree(out, ignore_errors=True)
     root = nbgrader_cli.copy_course(out / "course")
     started = time.monotonic()
-    print(f"==> nbgrader generate_assignment {course.ASSIGNMENT}  (in {root})")
+    print(f"==> nbgrader generate_assignment {course.ASSIGNMENT}  (scratch course {root})")
     nbgrader_cli.run(["generate_assignment", course.ASSIGNMENT, "--force"], root)
-    for path in sorted(EXAMPLES.glob("*.py")):
-        nb = recipes.build_submission(path.read_text(encoding="utf-8"), course_root=root)
-        recipes.write_submission(nb, path.stem, course_root=root)
-        print(f"    example submission: {path.stem}")
-    print(f"==> nbgrader autograde {course.ASSIGNMENT}  (one student after another)")
-    nbgrader_cli.run(["autograde", course.ASSIGNMENT, "--force"], root)
-    print_table(grade_table(root))
-    print(f"graded in {time.monotonic() - started:.0f} s; autograded notebooks in {root / 'autograded'}, "
-          f"gradebook {root / 'gradebook.db'}")
+    # a due date in the gradebook lets nbgrader compute lateness from each timestamp.txt
+    nbgrader_cli.run(["db", "assignment", "add", course.ASSIGNMENT, f"--duedate={DEADLINE}"], root)
+
+    with GitServer(out / "github") as server:
+        roster = write_roster(publish_class(server, students, course_root=root), out / "links.csv")
+        print(f"==> {len(students)} example students pushed their homework to a local GitHub stand-in; links in {roster}")
+        print(f"==> collecting (deadline {DEADLINE})")
+        results = collect_class(roster, root, deadline=DEADLINE, git_config=server.git_config(), progress=False)
+    report_csv = write_report(results, root / "collected" / course.ASSIGNMENT / "report.csv")
+    print_report(results)
+
+    print(f"==> grading with {workers} workers, {'each kernel in a bubblewrap sandbox' if sandbox else 'NO sandbox'}")
+    summary = grade_assignment(root, course.ASSIGNMENT, runner=LocalRunner(workers), sandbox=sandbox)
+    for student, result in sorted(summary.results.items()):
+        if result.reasons:
+            print(f"    {student}: " + "; ".join(result.reasons))
+
+    statuses = {r.student_id: str(r.status) for r in results}
+    print_table(grade_table(root), statuses)
+    print(f"done in {time.monotonic() - started:.0f} s")
+    print(f"  course (gradebook, autograded/):  {root}")
+    print(f"  collection report:                {report_csv}")
     return 0

@@ -1,0 +1,14 @@
+# base: solution
+# A student who does the work but also tries to cheat: reads the hidden tests and the gradebook,
+# and replaces numpy.allclose so that every comparison "passes". The sandbox hides the files;
+# the checks notice the patched runtime and refuse to award the hidden tests' points.
+# %% after setup
+import glob, pathlib
+for pattern in ("../../../source/*/*.ipynb", "../../../gradebook.db", "/work/*/homework/source/*/*.ipynb"):
+    for path in glob.glob(pattern):
+        try:
+            print("read", path, len(pathlib.Path(path).read_bytes()), "bytes")
+        except OSError as err:
+            print("cannot read", path, type(err).__name__)
+np.allclose = lambda *args, **kwargs: True
+np.isclose = lambda a, b, *args, **kwargs: np.ones_like(np.asarray(a), dtype=bool)
