@@ -22,14 +22,16 @@ class ResultCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.pickle"
 
-    def get(self, key: str) -> GradingResult | None:
+    def get(self, key: str, student: str | None = None) -> GradingResult | None:
         path = self._path(key)
         try:
             with open(path, "rb") as f:
                 result = pickle.load(f)
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError):
             return None
-        return result if isinstance(result, GradingResult) and result.key == key else None
+        if not isinstance(result, GradingResult) or result.key != key:
+            return None
+        return result if student is None or result.student == student else None
 
     def put(self, result: GradingResult) -> None:
         path = self._path(result.key)

@@ -70,7 +70,7 @@ def grade_assignment(course_root: Path, assignment: str, *, runner, students: li
 
     todo = []
     for job in jobs:
-        hit = None if force else cache.get(job.key)
+        hit = None if force else cache.get(job.key, job.student)
         if hit is not None:
             take(hit, cached=True)
         else:

@@ -120,10 +120,11 @@ def _definition_digest(gradebook: bytes) -> str:
     return hashlib.sha256(dump.encode()).hexdigest()
 
 
-def job_key(submission: dict[str, bytes], definition_digest: str, source_files: dict[str, bytes],
-            config: str, extra: str) -> str:
+def job_key(student: str, assignment: str, submission: dict[str, bytes], definition_digest: str,
+            source_files: dict[str, bytes], config: str, extra: str) -> str:
     h = hashlib.sha256()
-    for part in (GRADER_VERSION, nbgrader.__version__, definition_digest, config, extra):
+    for part in (GRADER_VERSION, nbgrader.__version__, student, assignment, definition_digest,
+                 config, extra):
         h.update(part.encode() + b"\0")
     for label, files in (("submission", submission), ("source", source_files)):
         h.update(label.encode() + b"\0")
@@ -164,7 +165,7 @@ def make_jobs(course_root: Path, assignment: str, *, students: list[str] | None 
         jobs.append(GradingJob(
             rejected=rejected,
             student=student, assignment=assignment,
-            key=job_key(submission, digest, source_files, config_text, extra),
+            key=job_key(student, assignment, submission, digest, source_files, config_text, extra),
             submission=submission, source_files=source_files, gradebook=definition,
             config=config_text, sandbox=sandbox, limits=limits, extra_config=extra_config))
     return jobs, coursedir
