@@ -18,6 +18,8 @@ COMMAND_MODULES = [
     "autograder.commands.thresholds",  # thresholds: where the hidden tests' accuracy thresholds come from
     "autograder.commands.collect",   # collect: homework from students' GitHub links
     "autograder.commands.grade",     # grade: parallel, sandboxed, incremental autograding
+    "autograder.commands.feedback",  # feedback: HTML without hidden tests + Markdown summaries
+    "autograder.commands.report",    # report: grades CSV + class report (HTML + PNGs)
 ]
 
 

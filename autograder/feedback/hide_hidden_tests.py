@@ -15,6 +15,7 @@ The autograded notebook and the gradebook are untouched.
 
 from __future__ import annotations
 
+import copy
 import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -51,7 +52,7 @@ def hidden_note(points) -> str:
 def student_facing_error(output: dict) -> dict:
     """An error output reduced to `ExceptionName: message` (no frames, no code lines)."""
     ename, evalue = output.get("ename", "Error"), output.get("evalue", "")
-    out = dict(output)
+    out = copy.deepcopy(output)     # a NotebookNode stays a NotebookNode
     out["traceback"] = [f"\x1b[0;31m{ename}\x1b[0m: {evalue}" if evalue else f"\x1b[0;31m{ename}\x1b[0m"]
     return out
 

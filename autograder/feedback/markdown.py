@@ -119,6 +119,8 @@ def submission_lines(outcome: SubmissionOutcome, collected: Collected | None) ->
             detail.append(f"{_duration(outcome.seconds_late)} after the deadline")
         if outcome.late_penalty:
             detail.append(f"late penalty {_fmt(outcome.late_penalty)} point(s)")
+        if collected is not None and collected.late and collected.reason:
+            detail.append(collected.reason)
         lines.append("- **Late:** yes" + (f" ({'; '.join(detail)})" if detail else ""))
     else:
         lines.append("- **Late:** no" + ("" if outcome.timestamp or collected else " (no submission time was recorded)"))
