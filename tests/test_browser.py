@@ -138,6 +138,7 @@ def test_homework_student_version_setup_cells_run(lab, new_page):
     assert not any(p.strip("[]: ").isdigit() for p in prompts[first_answer:]), "only the set-up cells should have run"
     saved = nb.save()
     assert error_outputs(saved, cell_indices=range(first_answer)) == []
+    new_page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell").first.scroll_into_view_if_needed()
     nb.screenshot("homework-student-setup")
 
 
