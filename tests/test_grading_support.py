@@ -89,16 +89,22 @@ def submit(root: Path, student: str, answer: str) -> Path:
     return folder
 
 
+def payload(name: str, **values) -> str:
+    """A hostile fixture's code with its `{{placeholders}}` filled in."""
+    text = (FIXTURES / f"{name}.py").read_text()
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", str(value))
+    return text
+
+
 def hostile_answer(name: str, course_root: Path, honest: bool = True, after: bool = False,
                    **fmt) -> str:
     """A fixture's payload followed by the honest solution (or preceded by it when `after`;
     no honest solution when `honest` is False), with the course's paths filled in."""
-    payload = (FIXTURES / f"{name}.py").read_text()
-    values = {"course": str(course_root), "assignment": ASSIGNMENT, "notebook": NOTEBOOK, **fmt}
-    for key, value in values.items():
-        payload = payload.replace("{{" + key + "}}", str(value))
+    code = payload(name, course=course_root, assignment=ASSIGNMENT, notebook=NOTEBOOK,
+                   victim="honest_1", **fmt)
     answer = "def add(a, b):\n    return a + b\n" if honest else ""
-    return f"{answer}\n{payload}" if after else f"{payload}\n\n{answer}"
+    return f"{answer}\n{code}" if after else f"{code}\n\n{answer}"
 
 
 def plain_nbgrader_autograde(root: Path, student: str | None = None) -> subprocess.CompletedProcess:
