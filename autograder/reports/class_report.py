@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+NAN = float("nan")
+
 from .. import course
 from ..feedback.outcomes import PARTS, SubmissionOutcome, submission_outcomes
 from . import figures, grades
@@ -53,7 +55,7 @@ def student_rows(outcomes: dict[str, SubmissionOutcome], collection: dict[str, C
             "of": sum(c.max_score for c in auto),
             "written": "to grade" if waiting else "",
             "status": "late" if _late(o, entry) else "on time",
-            "hours_late": round(o.seconds_late / 3600, 1) if o.seconds_late else None,
+            "hours_late": round(o.seconds_late / 3600, 1) if o.seconds_late else NAN,
             "late_penalty": o.late_penalty,
             "commit": entry.commit[:10] if entry else "",
             "failed_tests": ", ".join(c.grade_id for c in auto if not c.passed),
@@ -62,8 +64,8 @@ def student_rows(outcomes: dict[str, SubmissionOutcome], collection: dict[str, C
     for student, entry in sorted(collection.items()):
         if student in outcomes or entry.status == "duplicate" or not entry.failed:
             continue
-        rows.append({"student": student, **{part: None for part in PARTS}, "autograded": None, "of": None,
-                     "written": "", "status": entry.status, "hours_late": None, "late_penalty": None,
+        rows.append({"student": student, **{part: NAN for part in PARTS}, "autograded": NAN, "of": NAN,
+                     "written": "", "status": entry.status, "hours_late": NAN, "late_penalty": NAN,
                      "commit": entry.commit[:10], "failed_tests": "", "reason": entry.reason})
     columns = ["student", *PARTS, "autograded", "of", "written", "status", "hours_late", "late_penalty",
                "commit", "failed_tests", "reason"]
@@ -119,6 +121,7 @@ h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #d
 figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9em; }
 table.data { border-collapse: collapse; font-size: 0.88em; margin: 0.5em 0; }
+table.data th { white-space: nowrap; }
 table.data th, table.data td { border-bottom: 1px solid #e5e5e5; padding: 0.25em 0.6em; text-align: right; }
 table.data th:first-child, table.data td:first-child { text-align: left; }
 """
