@@ -38,6 +38,7 @@ HOSTILE = {
     "read_hidden_tests": (5, None),
     "write_outside": (5, None),
     "kill_kernel": (0, "kernel died"),
+    "symlink_trap": (5, None),
     "monkeypatch_asserts": (0, None),
 }
 LIMITS = Limits(memory_bytes=2 * GiB, tasks=128, output_bytes=4 * 2**20, job_seconds=120)
@@ -77,17 +78,22 @@ def listener():
 @pytest.fixture(scope="module")
 def class_run(tmp_path_factory, listener):
     port, hits = listener
-    root = tiny.make_course(tmp_path_factory.mktemp("hostile") / "course")
+    base = tmp_path_factory.mktemp("hostile")
+    root = tiny.make_course(base / "course")
+    victim = base / "victim.txt"
+    victim.write_text("intact")
+    victim.chmod(0o640)
     for student, answer in HONEST.items():
         tiny.submit(root, student, answer)
     for name in HOSTILE:
         tiny.submit(root, name, tiny.hostile_answer(name, root, honest=name != "monkeypatch_asserts",
-                                                    after=name == "gigabyte_output", port=port))
+                                                    after=name in ("gigabyte_output", "symlink_trap"),
+                                                    port=port, victim_file=victim))
     protected = {d: _digest(root / d) for d in ("source", "release", "submitted")}
     gradebook_tables = _gradebook_tables(root)
     summary = grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(2), limits=LIMITS,
                                progress=False)
-    return root, summary, protected, gradebook_tables, hits
+    return root, summary, protected, gradebook_tables, hits, victim
 
 
 def _gradebook_tables(root: Path) -> dict:
@@ -136,11 +142,13 @@ def test_honest_students_grade_as_when_graded_alone(class_run, honest_alone):
 
 
 def test_course_files_and_gradebook_definition_intact(class_run):
-    root, summary, protected, tables, _ = class_run
+    root, summary, protected, tables, _, victim = class_run
     for folder, digest in protected.items():
         assert _digest(root / folder) == digest, folder
     assert _gradebook_tables(root) == tables
     assert not (root / "PWNED.txt").exists()
+    # symlinks planted by the kernel were never followed by the grader
+    assert victim.read_text() == "intact" and (victim.stat().st_mode & 0o777) == 0o640
 
 
 def test_hidden_tests_and_gradebook_never_reach_the_kernel(class_run):
@@ -152,7 +160,7 @@ def test_hidden_tests_and_gradebook_never_reach_the_kernel(class_run):
 
 
 def test_no_network_from_the_sandbox(class_run):
-    *_, hits = class_run
+    *_, hits, _victim = class_run
     assert hits == []
 
 

@@ -19,7 +19,7 @@ from ..sandbox.limits import Limits
 from .cache import ResultCache
 from .course_files import load_config, make_jobs
 from .jobs import GradingResult
-from .record import record_result, scores
+from .record import already_recorded, record_result, scores
 
 CACHE_DIR = ".autograder-cache"
 REPORT = "grading-report.json"
@@ -62,7 +62,8 @@ def grade_assignment(course_root: Path, assignment: str, *, runner, students: li
     def take(result: GradingResult, cached: bool) -> None:
         if not cached:
             cache.put(result)                 # first: a kill after this loses nothing
-        record_result(result, coursedir, config)
+        if not (cached and already_recorded(result, coursedir)):
+            record_result(result, coursedir, config)
         summary.results[result.student] = result
         (summary.reused if cached else summary.executed).append(result.student)
         if on_result:

@@ -9,6 +9,7 @@ returned — the same code, on the same notebook, as inside `nbgrader autograde`
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -21,6 +22,12 @@ from .jobs import GradingResult
 
 
 def record_result(result: GradingResult, coursedir: CourseDirectory, config: Config) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # nbgrader's own SQLAlchemy SAWarnings, not ours
+        _record(result, coursedir, config)
+
+
+def _record(result: GradingResult, coursedir: CourseDirectory, config: Config) -> None:
     student, assignment = result.student, result.assignment
     dest = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment))
     if result.ok:
@@ -63,6 +70,25 @@ def record_result(result: GradingResult, coursedir: CourseDirectory, config: Con
                     grade.auto_score = 0
                     grade.needs_manual_grade = False
                 gb.db.commit()
+
+
+def already_recorded(result: GradingResult, coursedir: CourseDirectory) -> bool:
+    """True when the course holds exactly this result: its autograded notebooks on disk and a
+    graded submission in the gradebook (so an unchanged regrade need not touch either)."""
+    if not result.ok:
+        return False
+    dest = Path(coursedir.format_path(coursedir.autograded_directory, result.student, result.assignment))
+    for name, data in result.notebooks.items():
+        path = dest / name
+        if not path.is_file() or path.read_bytes() != data:
+            return False
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        try:
+            submission = gb.find_submission(result.assignment, result.student)
+        except MissingEntry:
+            return False
+        return all(grade.auto_score is not None or grade.manual_score is not None
+                   for nb in submission.notebooks for grade in nb.grades)
 
 
 def scores(coursedir: CourseDirectory, assignment: str) -> dict[str, tuple[float, float]]:

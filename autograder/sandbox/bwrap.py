@@ -92,6 +92,7 @@ class SandboxSpec:
     writable: list[str] = field(default_factory=list)
     readonly: list[str] = field(default_factory=list)
     tmp_dir: str | None = None        # bound at /tmp; a tmpfs when None
+    bind_as: dict[str, str] = field(default_factory=dict)   # host folder -> writable path inside
     limits: Limits = field(default_factory=Limits)
 
 
@@ -121,15 +122,16 @@ def bwrap_command(inner: list[str], spec: SandboxSpec, *, bwrap: str = "bwrap",
     else:
         cmd += ["--perms", "01777", "--tmpfs", "/tmp"]
     made: set[str] = {"/", "/tmp"}
-    for mode, paths in (("--ro-bind", [*python_paths(), *spec.readonly]),
-                        ("--bind", spec.writable)):
-        for path in paths:
-            # bwrap would create missing parents mode 0700, which the kernel's uid cannot cross
-            for parent in reversed(Path(path).parents):
-                if str(parent) not in made and not str(parent).startswith(tuple(SYSTEM_PATHS)):
-                    made.add(str(parent))
-                    cmd += ["--perms", "0755", "--dir", str(parent)]
-            cmd += [mode, path, path]
+    binds = [("--ro-bind", p, p) for p in [*python_paths(), *spec.readonly]]
+    binds += [("--bind", p, p) for p in spec.writable]
+    binds += [("--bind", src, dest) for src, dest in spec.bind_as.items()]
+    for mode, src, dest in binds:
+        # bwrap would create missing parents mode 0700, which the kernel's uid cannot cross
+        for parent in reversed(Path(dest).parents):
+            if str(parent) not in made and not str(parent).startswith(tuple(SYSTEM_PATHS)):
+                made.add(str(parent))
+                cmd += ["--perms", "0755", "--dir", str(parent)]
+        cmd += [mode, src, dest]
     cmd += ["--chdir", spec.chdir, "--"]
     if spec.uid is not None:
         cmd += ["setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups",

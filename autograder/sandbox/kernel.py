@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -68,8 +70,13 @@ class SandboxedKernelManager(AsyncKernelManager):
         uid = s["uid"]
         cwd = os.path.realpath(kw.get("cwd") or os.getcwd())
         runtime = s["runtime_dir"]
+        # The kernel sees a copy of its folder at the same path: nbgrader later writes (and
+        # chmods) the graded notebook in the real folder as us, so nothing the student's code
+        # leaves there (a symlink to a course file, say) may be followed by the grader.
+        workdir = tempfile.mkdtemp(prefix="kernel-cwd-", dir=os.path.dirname(s["tmp_dir"]))
+        shutil.copytree(cwd, workdir, dirs_exist_ok=True, symlinks=True)
         if uid is not None:
-            for path in (runtime, s["tmp_dir"], cwd):
+            for path in (runtime, s["tmp_dir"], workdir):
                 _chown_tree(path, uid)
         if self.kernel_spec is not None:
             self.kernel_spec.interrupt_mode = "message"
@@ -79,7 +86,8 @@ class SandboxedKernelManager(AsyncKernelManager):
                    MPLCONFIGDIR="/tmp/.matplotlib", KERAS_HOME="/tmp/.keras",
                    PYTHONDONTWRITEBYTECODE="1", JPY_SESSION_NAME="")
         env.setdefault("LANG", "C.UTF-8")
-        spec = SandboxSpec(uid=uid, chdir=cwd, writable=[runtime, cwd], tmp_dir=s["tmp_dir"],
+        spec = SandboxSpec(uid=uid, chdir=cwd, writable=[runtime], tmp_dir=s["tmp_dir"],
+                           bind_as={workdir: cwd},
                            readonly=s.get("readonly", []),
                            limits=Limits(**s["limits"]))
         env[CAP_VAR] = str(spec.limits.output_bytes)

@@ -1,0 +1,100 @@
+"""Grading speed: plain `nbgrader autograde` against `autograder grade`, on one synthetic class.
+
+In one run, on copies of the same freshly generated course with the same submissions:
+  1. plain `nbgrader autograde day76` (one student after another),
+  2. `autograder grade` with 2 local workers, every kernel sandboxed,
+  3. the same again unchanged (the incremental regrade: nothing should execute),
+  4. sandbox overhead: a few submissions graded by one worker with and without the sandbox.
+Prints wall times and ratios; checks that both graders gave every student the same cell scores.
+Set BENCH_STUDENTS (default 20) and BENCH_OVERHEAD_STUDENTS (default 3) to change the sizes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from autograder import course, gradebook, nbgrader_cli, recipes  # noqa: E402
+from autograder.demo import EXAMPLES  # noqa: E402
+from autograder.grading.coordinator import grade_assignment  # noqa: E402
+from autograder.grading.runners import LocalRunner  # noqa: E402
+
+# honest variants: complete, an alternative complete one, and half done
+VARIANT_RECIPES = [EXAMPLES / "good.py", EXAMPLES / "partial.py",
+                   course.REPO_ROOT / "tests" / "fixtures" / "submissions" / "alternative.py"]
+
+
+def make_class(root: Path, n: int) -> list[str]:
+    students = []
+    for i in range(n):
+        recipe = VARIANT_RECIPES[i % len(VARIANT_RECIPES)]
+        if not recipe.exists():
+            recipe = VARIANT_RECIPES[0]
+        student = f"student{i + 1:03d}"
+        nb = recipes.build_submission(recipe.read_text(encoding="utf-8"), course_root=root)
+        recipes.write_submission(nb, student, course_root=root)
+        students.append(student)
+    return students
+
+
+def timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def main() -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    n = int(os.environ.get("BENCH_STUDENTS", "20"))
+    n_overhead = int(os.environ.get("BENCH_OVERHEAD_STUDENTS", "3"))
+    work = Path(tempfile.mkdtemp(prefix="day76-grading-bench-"))
+    try:
+        base = nbgrader_cli.copy_course(work / "base")
+        nbgrader_cli.run(["generate_assignment", course.ASSIGNMENT, "--force"], base)
+        students = make_class(base, n)
+        plain, ours, overhead = (work / name for name in ("plain", "ours", "overhead"))
+        for dest in (plain, ours, overhead):
+            shutil.copytree(base, dest)
+        print(f"synthetic class: {n} honest submissions of {course.ASSIGNMENT} "
+              f"({os.cpu_count()} cores)", flush=True)
+
+        t_plain, _ = timed(lambda: nbgrader_cli.run(["autograde", course.ASSIGNMENT, "--force"], plain))
+        print(f"plain nbgrader autograde (serial):      {t_plain:8.1f} s", flush=True)
+        t_ours, first = timed(lambda: grade_assignment(ours, course.ASSIGNMENT, runner=LocalRunner(2),
+                                                       progress=False))
+        print(f"autograder grade, 2 workers, sandboxed: {t_ours:8.1f} s", flush=True)
+        t_regrade, again = timed(lambda: grade_assignment(ours, course.ASSIGNMENT, runner=LocalRunner(2),
+                                                          progress=False))
+        print(f"regrade of the unchanged class:         {t_regrade:8.1f} s "
+              f"({len(again.executed)} executed)", flush=True)
+
+        few = students[:n_overhead]
+        t_bare, _ = timed(lambda: grade_assignment(overhead, course.ASSIGNMENT, runner=LocalRunner(1),
+                                                   students=few, sandbox=False, progress=False))
+        t_boxed, _ = timed(lambda: grade_assignment(overhead, course.ASSIGNMENT, runner=LocalRunner(1),
+                                                    students=few, sandbox=True, force=True,
+                                                    progress=False))
+        per_sub = (t_boxed - t_bare) / len(few)
+
+        same = gradebook.cell_scores(plain) == gradebook.cell_scores(ours)
+        failed = [s for s, r in first.results.items() if not r.ok]
+        print()
+        print(f"speed-up, plain / ours (2 workers):     {t_plain / t_ours:8.2f} x   (target >= 1.7)")
+        print(f"sandbox overhead per submission:        {per_sub:8.2f} s   (target < 1 s; "
+              f"{len(few)} submissions, 1 worker: {t_boxed:.1f} s sandboxed vs {t_bare:.1f} s bare)")
+        print(f"first grading / unchanged regrade:      {t_ours / t_regrade:8.1f} x   (target >= 20)")
+        print(f"same cell scores as plain nbgrader:     {'yes' if same else 'NO'}"
+              + (f"; not gradable: {failed}" if failed else ""))
+        return 0 if same and not failed else 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
