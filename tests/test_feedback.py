@@ -32,6 +32,8 @@ good,collected,,0123456789abcdef0123,2026-11-19T10:00:00+00:00,Day76-Optimizer_H
 partial,late,yes,fedcba9876543210fedc,2026-11-21T10:00:00+00:00,hw/Day76-Optimizer_HW.ipynb,committed 3 h after the deadline,https://github.com/a/partial,partial,,,,,
 ghost,repo_missing,,,,,the repository does not exist or is private,https://github.com/a/ghost,ghost,,,,,
 """
+DUEDATE = "2026-11-20 00:00:00 UTC"
+TIMESTAMPS = {"partial": "2026-11-20 03:00:00 UTC", "good": "2026-11-19 10:05:00 UTC"}
 _GRADED: dict = {}
 
 
@@ -40,9 +42,11 @@ def graded_class(generated_course, tmp_path_factory):
     if not _GRADED:
         root = tmp_path_factory.mktemp("feedback-class") / "course"
         shutil.copytree(generated_course, root)
+        # a deadline in the gradebook, and `partial` handed in 3 hours after it: nbgrader's own lateness
+        nbgrader_cli.run(["db", "assignment", "add", course.ASSIGNMENT, f"--duedate={DUEDATE}"], root)
         for student, recipe in CLASS.items():
             recipes.write_submission(recipes.build_submission(recipe.read_text(encoding="utf-8"), course_root=root),
-                                     student, course_root=root)
+                                     student, course_root=root, timestamp=TIMESTAMPS.get(student))
         nbgrader_cli.run(["autograde", course.ASSIGNMENT, "--force"], root)
         csv_path = root.parent / "collection.csv"
         csv_path.write_text(COLLECTION_CSV, encoding="utf-8")
@@ -165,7 +169,8 @@ def test_markdown_summaries_for_the_class(graded, tmp_path):
     assert "assert_" not in faked
     partial = paths["partial"].read_text(encoding="utf-8")
     assert "**Commit graded:** `fedcba987654` of `hw/Day76-Optimizer_HW.ipynb`" in partial
-    assert "- **Late:** yes (committed 3 h after the deadline)" in partial
+    assert "- **Late:** yes (3.0 h after the deadline; committed 3 h after the deadline)" in partial
+    assert "Submission time recorded by nbgrader: 2026-11-20 03:00:00 UTC" in partial
     assert "NameError: name 'fig_batch_size' is not defined" in partial
     good = paths["good"].read_text(encoding="utf-8")
     assert "Nothing: every autograded test passed." in good and "- **Late:** no" in good

@@ -19,6 +19,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+def table_row(path, student):
+    with open(path, newline="", encoding="utf-8") as fh:
+        return next(row for row in csv.DictReader(fh) if row["student_id"] == student)
+
+
 @pytest.fixture(scope="module")
 def report(generated_course, tmp_path_factory):
     root, csv_path = graded_class(generated_course, tmp_path_factory)
@@ -42,6 +47,7 @@ def test_grade_csvs(report):
     with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
         exported = {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(fh)}
     assert exported == {"good": 17.0, "partial": 9.0, "faked_history": 14.0}
+    assert table_row(out / "grades.csv", "partial")["timestamp"].startswith("2026-11-20 03:00:00")
     table = pd.read_csv(out / "per_question.csv", index_col="student")
     assert set(table.index) == set(CLASS)
     assert table.loc["faked_history", "test_p1_consistency"] == 0 and table.loc["good", "test_p1_consistency"] == 3
@@ -76,6 +82,9 @@ def test_report_page_is_self_contained(report):
     assert "<script" not in text
     assert "ghost" in text and "repo_missing" in text              # the collection failure is listed
     assert "committed 3 h after the deadline" in text               # and the late submission
+    students = pd.read_csv(page.parent / "students.csv", index_col="student")
+    assert students.loc["partial", "status"] == "late" and students.loc["partial", "hours_late"] == 3.0
+    assert students.loc["good", "status"] == "on time" and students.loc["ghost", "status"] == "repo_missing"
 
 
 @pytest.mark.slow
@@ -104,3 +113,11 @@ def test_report_renders_in_chromium_with_its_images(report):
             page.screenshot(path=str(shots / "class_report.png"), full_page=True)
         finally:
             browser.close()
+
+
+@pytest.mark.slow
+def test_report_of_a_class_with_nothing_graded_yet(generated_course, tmp_path):
+    page = class_report.build_report(generated_course, tmp_path)
+    text = page.read_text(encoding="utf-8")
+    assert text.count("data:image/png;base64,") == 5
+    assert "no collection report was given" in text and "no late submissions" in text

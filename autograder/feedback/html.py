@@ -9,6 +9,7 @@ is deleted and reported, never handed out.
 
 from __future__ import annotations
 
+import fnmatch
 import html as html_lib
 import re
 from pathlib import Path
@@ -21,6 +22,16 @@ PREPROCESSORS = [
     "autograder.feedback.hide_hidden_tests.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+
+# nbconvert's classic template does not wrap outputs: a long failure message would run off the page
+WRAP_CSS = "<style>div.output_error pre, div.output_stream pre { white-space: pre-wrap; word-break: break-word; }</style>"
+
+
+def wrap_long_messages(path: Path) -> None:
+    page = path.read_text(encoding="utf-8")
+    if WRAP_CSS not in page:
+        path.write_text(page.replace("</head>", WRAP_CSS + "\n</head>", 1), encoding="utf-8")
 
 
 class FeedbackLeakError(RuntimeError):
@@ -69,11 +80,14 @@ def leaked_lines(page: str, hidden: set[str]) -> list[str]:
     return sorted(line for line in hidden if line in text)
 
 
-def feedback_pages(course_root: Path, assignment: str = course.ASSIGNMENT) -> dict[str, list[Path]]:
-    """{student: [feedback HTML files]} as nbgrader laid them out."""
+def feedback_pages(course_root: Path, assignment: str = course.ASSIGNMENT,
+                   student: str | None = None) -> dict[str, list[Path]]:
+    """{student: [feedback HTML files]} as nbgrader laid them out (only students matching the glob)."""
     pages: dict[str, list[Path]] = {}
     for path in sorted((Path(course_root) / "feedback").glob(f"*/{assignment}/*.html")):
-        pages.setdefault(path.parent.parent.name, []).append(path)
+        who = path.parent.parent.name
+        if student is None or fnmatch.fnmatchcase(who, student):
+            pages.setdefault(who, []).append(path)
     return pages
 
 
@@ -87,10 +101,11 @@ def generate_feedback(course_root: Path = course.COURSE_ROOT, assignment: str = 
     course_root = Path(course_root)
     nbgrader_cli.run(nbgrader_args(assignment, student), course_root)
     hidden = hidden_code_lines(course_root, assignment)
-    pages = feedback_pages(course_root, assignment)
+    pages = feedback_pages(course_root, assignment, student)
     leaks = {}
     for who, paths in pages.items():
         for path in paths:
+            wrap_long_messages(path)
             found = leaked_lines(path.read_text(encoding="utf-8"), hidden)
             if found:
                 leaks[path] = found

@@ -125,7 +125,7 @@ def submission_lines(outcome: SubmissionOutcome, collected: Collected | None) ->
     else:
         lines.append("- **Late:** no" + ("" if outcome.timestamp or collected else " (no submission time was recorded)"))
     if outcome.timestamp:
-        lines.append(f"- Submission time recorded by nbgrader: {outcome.timestamp}")
+        lines.append(f"- Submission time recorded by nbgrader: {outcome.timestamp} UTC")
     return lines
 
 
