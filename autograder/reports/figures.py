@@ -57,11 +57,13 @@ def test_pass_rates(summary: pd.DataFrame) -> plt.Figure:
     for kind, color in colors.items():
         mask = (rates["kind"] == kind).to_numpy()
         ax.barh(y[mask], 100 * rates["pass_rate"].to_numpy()[mask], color=color, label=kind)
-    for yi, rate in zip(y, rates["pass_rate"]):
-        ax.text(min(100 * rate + 1, 92), yi, f"{100 * rate:.0f}%", va="center", fontsize=8)
+    for yi, rate in zip(y, rates["pass_rate"].fillna(0)):
+        ax.text(100 * rate + 1, yi, f"{100 * rate:.0f}%", va="center", fontsize=8)
     ax.set_yticks(y, rates.index)
-    ax.set_xlim(0, 100)
-    ax.legend(loc="lower right")
+    ax.set_xlim(0, 112)
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_title("Pass rate of every test (full points)", pad=22)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
 
