@@ -121,3 +121,21 @@ def test_report_of_a_class_with_nothing_graded_yet(generated_course, tmp_path):
     text = page.read_text(encoding="utf-8")
     assert text.count("data:image/png;base64,") == 5
     assert "no collection report was given" in text and "no late submissions" in text
+
+
+@pytest.mark.slow
+def test_cli_commands(report, tmp_path, capsys):
+    from autograder.cli import main
+
+    root, _ = report
+    collection = root.parent / "collection.csv"
+    assert main(["report", "day76", "--course", str(root), "--collection-report", str(collection),
+                 "--out", str(tmp_path / "report")]) == 0
+    assert (tmp_path / "report" / "index.html").is_file() and (tmp_path / "report" / "per_question.csv").is_file()
+    assert main(["feedback", "day76", "--course", str(root), "--student", "good",
+                 "--summaries", str(tmp_path / "md")]) == 0
+    assert [p.name for p in (tmp_path / "md").iterdir()] == ["good.md"]
+    bad = tmp_path / "not-a-report.csv"
+    bad.write_text("name\nx\n", encoding="utf-8")
+    assert main(["report", "--course", str(root), "--collection-report", str(bad), "--out", str(tmp_path / "r2")]) == 1
+    assert "not a collection report" in capsys.readouterr().err

@@ -22,15 +22,15 @@ def register(subparsers) -> None:
 
 
 def _feedback(args) -> int:
-    from ..feedback.html import FeedbackLeakError, generate_feedback
+    from ..feedback.html import FeedbackLeakError, NothingGradedError, generate_feedback
     from ..feedback.markdown import write_summaries
     from ..nbgrader_cli import NbgraderError
     from ..reports.collection import CollectionReportError
 
     try:
         pages = generate_feedback(args.course, args.assignment, student=args.student)
-        summaries = write_summaries(args.course, args.summaries, args.assignment, args.collection_report)
-    except (FeedbackLeakError, NbgraderError, CollectionReportError) as exc:
+        summaries = write_summaries(args.course, args.summaries, args.assignment, args.collection_report, args.student)
+    except (FeedbackLeakError, NothingGradedError, NbgraderError, CollectionReportError) as exc:
         print(f"feedback: {exc}", file=sys.stderr)
         return 1
     print(f"feedback HTML for {len(pages)} student(s) in {Path(args.course) / 'feedback'} (hidden tests removed)")

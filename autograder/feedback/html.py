@@ -34,6 +34,10 @@ def wrap_long_messages(path: Path) -> None:
         path.write_text(page.replace("</head>", WRAP_CSS + "\n</head>", 1), encoding="utf-8")
 
 
+class NothingGradedError(RuntimeError):
+    """No autograded submission matches: there is nothing to give feedback on yet."""
+
+
 class FeedbackLeakError(RuntimeError):
     """A feedback page still shows hidden-test code; the page was deleted."""
 
@@ -99,6 +103,12 @@ def generate_feedback(course_root: Path = course.COURSE_ROOT, assignment: str = 
     (after deleting the offending pages) if any page still shows a line of hidden-test code.
     """
     course_root = Path(course_root)
+    graded = [p for p in (course_root / "autograded").glob(f"*/{assignment}")
+              if student is None or fnmatch.fnmatchcase(p.parent.name, student)]
+    if not graded:
+        raise NothingGradedError(f"no autograded submissions of {assignment!r} in {course_root / 'autograded'}"
+                                 f"{' for ' + repr(student) if student else ''}: run `nbgrader autograde {assignment}` "
+                                 f"(or `autograder grade`) first")
     nbgrader_cli.run(nbgrader_args(assignment, student), course_root)
     hidden = hidden_code_lines(course_root, assignment)
     pages = feedback_pages(course_root, assignment, student)

@@ -8,6 +8,7 @@ code spans or fenced blocks, so it cannot @-mention people or inject Markdown/HT
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import re
 from pathlib import Path
@@ -181,8 +182,11 @@ def summaries_dir(course_root: Path, assignment: str = course.ASSIGNMENT) -> Pat
 
 
 def write_summaries(course_root: Path = course.COURSE_ROOT, out_dir: Path | None = None,
-                    assignment: str = course.ASSIGNMENT, collection_report: Path | None = None) -> dict[str, Path]:
+                    assignment: str = course.ASSIGNMENT, collection_report: Path | None = None,
+                    student: str | None = None) -> dict[str, Path]:
     """One `<student>.md` per autograded student (and per collection failure); {student: path}.
+
+    `student`: only students matching this glob (nbgrader's `--student` style).
 
     Default folder: `<course_root>/summaries/<assignment>/` (not under feedback/, which nbgrader
     clears when it regenerates feedback).
@@ -191,13 +195,15 @@ def write_summaries(course_root: Path = course.COURSE_ROOT, out_dir: Path | None
     out_dir.mkdir(parents=True, exist_ok=True)
     collection = read_collection_report(collection_report)
     written: dict[str, Path] = {}
-    for student, outcome in submission_outcomes(course_root, assignment).items():
-        path = out_dir / f"{student}.md"
-        path.write_text(render_summary(outcome, collection.get(student)), encoding="utf-8")
-        written[student] = path
-    for student, entry in collection.items():
-        if student not in written and entry.failed and entry.status != "duplicate" and student:
-            path = out_dir / f"{student}.md"
+    wanted = (lambda who: True) if student is None else (lambda who: fnmatch.fnmatchcase(who, student))
+    for who, outcome in submission_outcomes(course_root, assignment).items():
+        if wanted(who):
+            path = out_dir / f"{who}.md"
+            path.write_text(render_summary(outcome, collection.get(who)), encoding="utf-8")
+            written[who] = path
+    for who, entry in collection.items():
+        if who and who not in written and wanted(who) and entry.failed and entry.status != "duplicate":
+            path = out_dir / f"{who}.md"
             path.write_text(render_missing(entry, assignment=assignment), encoding="utf-8")
-            written[student] = path
+            written[who] = path
     return written
