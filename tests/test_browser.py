@@ -80,11 +80,12 @@ def browser():
 
 
 @pytest.fixture
-def new_page(browser):
+def new_page(browser, lab):
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     context.set_default_timeout(60_000)
     yield context.new_page()
     context.close()
+    lab.shutdown_all_kernels()   # the next test starts with the CPU to itself
 
 
 def test_example_lesson_runs_and_its_playground_redraws(lab, new_page):

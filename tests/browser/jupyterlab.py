@@ -37,9 +37,28 @@ class LabServer:
     root_dir: Path
     log_path: Path
 
-    def url(self, path: str) -> str:
-        """A Lab URL for a path relative to the server's root directory, with the token."""
-        return f"{self.base_url}/lab/tree/{path}?token={self.token}"
+    def url(self, path: str, workspace: str | None = None) -> str:
+        """A Lab URL for a path relative to the server's root directory, with the token.
+
+        A named workspace starts empty, so Lab does not reopen (and start kernels for) the
+        notebooks an earlier test left open.
+        """
+        prefix = f"/lab/workspaces/{workspace}" if workspace else "/lab"
+        return f"{self.base_url}{prefix}/tree/{path}?token={self.token}"
+
+    def _api(self, method: str, path: str):
+        request = urllib.request.Request(f"{self.base_url}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def shutdown_all_kernels(self) -> int:
+        """Stop every running kernel (what a student does with 'Shut Down All Kernels'); returns how many."""
+        kernels = self._api("GET", "/api/kernels") or []
+        for kernel in kernels:
+            self._api("DELETE", f"/api/kernels/{kernel['id']}")
+        return len(kernels)
 
 
 def free_port() -> int:

@@ -32,8 +32,13 @@ class NotebookPage:
 
     # --- opening and waiting ------------------------------------------------------------------
     def open(self, timeout_s: float = 120) -> "NotebookPage":
-        self.page.goto(self.server.url(self.path), wait_until="domcontentloaded")
-        self.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(timeout=timeout_s * 1000)
+        workspace = "test-" + Path(self.path).stem.lower().replace("_", "-") + f"-{time.time_ns()}"
+        self.page.goto(self.server.url(self.path, workspace=workspace), wait_until="domcontentloaded")
+        try:
+            self.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(timeout=timeout_s * 1000)
+        except Exception:
+            self.screenshot("timeout-open-" + Path(self.path).stem)
+            raise
         self.wait_for_kernel_idle(timeout_s)
         return self
 
