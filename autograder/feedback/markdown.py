@@ -41,24 +41,21 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
 def _code(text: str) -> str:
     """`text` as an inline code span that survives backticks inside it."""
-    text = " ".join(str(text).split())
-    longest, run = 0, 0
-    for ch in text:
-        run = run + 1 if ch == "`" else 0
-        longest = max(longest, run)
-    fence = "`" * (longest + 1)
+    text = " ".join(str(text).split()) or "(none)"
+    fence = "`" * (_longest_backtick_run(text) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _fenced(text: str) -> str:
-    longest, run = 0, 0
-    for ch in text:
-        run = run + 1 if ch == "`" else 0
-        longest = max(longest, run)
-    fence = "`" * max(3, longest + 1)
+    """`text` as a fenced block: nothing inside is Markdown, HTML or an @-mention."""
+    fence = "`" * max(3, _longest_backtick_run(text) + 1)
     return f"{fence}text\n{text}\n{fence}"
 
 

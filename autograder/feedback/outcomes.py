@@ -7,6 +7,7 @@ student-facing text the checks are written to give. Nothing here reads hidden-te
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,11 +86,14 @@ def describe(source: str) -> str:
     return " ".join(l for l in lines if l)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def error_message(cell) -> str:
-    """`ExceptionName: message` of the error a code cell raised, or ''."""
+    """`ExceptionName: message` of the error a code cell raised (terminal colours removed), or ''."""
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
-            ename, evalue = output.get("ename", "Error"), output.get("evalue", "")
+            ename, evalue = output.get("ename", "Error"), _ANSI.sub("", output.get("evalue", ""))
             return f"{ename}: {evalue}" if evalue else ename
     return ""
 

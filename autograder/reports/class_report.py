@@ -72,6 +72,14 @@ def student_rows(outcomes: dict[str, SubmissionOutcome], collection: dict[str, C
     return pd.DataFrame(rows, columns=columns)
 
 
+def collection_failures(data: ClassData) -> pd.DataFrame:
+    """Every roster row collection could not take, including students whose earlier submission was graded."""
+    rows = [{"student": e.student or e.student_id, "status": e.status, "reason": e.reason, "link": e.link,
+             "graded": "earlier submission" if e.student in data.outcomes else "nothing"}
+            for e in data.collection.values() if e.failed]
+    return pd.DataFrame(rows, columns=["student", "status", "reason", "link", "graded"])
+
+
 def class_data(course_root: Path = course.COURSE_ROOT, assignment: str = course.ASSIGNMENT,
                collection_report: Path | None = None) -> ClassData:
     outcomes = submission_outcomes(course_root, assignment)
@@ -152,7 +160,7 @@ def render_html(data: ClassData, images: dict[str, bytes], generated: str | None
              ("late", int((s["status"] == "late").sum())),
              ("not collected", int((~s["status"].isin(["on time", "late"])).sum()))]
     late = s[s["status"] == "late"][["student", "hours_late", "late_penalty", "commit", "autograded", "reason"]]
-    failures = s[~s["status"].isin(["on time", "late"])][["student", "status", "reason"]]
+    failures = collection_failures(data)
     optim = data.measured["optimizer_accuracy"]
     optim_table = (optim.groupby("optimizer")["test_accuracy"].agg(["count", "mean", "min", "max"]).round(3)
                    .rename(columns={"count": "models"}) if not optim.empty else pd.DataFrame())
