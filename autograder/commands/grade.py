@@ -38,7 +38,7 @@ def register(subparsers) -> None:
     p.add_argument("--max-tasks", type=int, default=Limits.tasks,
                    help="processes+threads per kernel (default %(default)s)")
     p.add_argument("--max-output-mib", type=int, default=Limits.output_bytes // MiB,
-                   help="notebook output kept before cutting off (default %(default)s MiB)")
+                   help="output one cell may print before it is cut off (default %(default)s MiB)")
     p.add_argument("--job-timeout", type=int, default=Limits.job_seconds,
                    help="wall-time limit per submission in seconds (default %(default)s)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -83,6 +83,20 @@ def python_paths() -> list[str]:
     return sorted(paths)
 
 
+def user_tasks(uid: int | None = None) -> int:
+    """Processes + threads that `uid` (default: ours) runs now: RLIMIT_NPROC counts them all."""
+    uid = os.getuid() if uid is None else uid
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:
+                pass
+    return count
+
+
 @dataclass
 class SandboxSpec:
     """Which host folders the kernel sees (all at their own path), and as whom."""
@@ -137,5 +151,9 @@ def bwrap_command(inner: list[str], spec: SandboxSpec, *, bwrap: str = "bwrap",
         cmd += ["setpriv", f"--reuid={spec.uid}", f"--regid={spec.uid}", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all", "--"]
     if use_prlimit:
-        cmd += ["prlimit", *spec.limits.prlimit_args(), "--"]
+        args = spec.limits.prlimit_args()
+        if spec.uid is None:           # the instructor's own uid: a budget on top of what it runs
+            args = [f"--nproc={user_tasks() + spec.limits.tasks}" if a.startswith("--nproc=") else a
+                    for a in args]
+        cmd += ["prlimit", *args, "--"]
     return cmd + list(inner)
