@@ -213,3 +213,13 @@ def test_measurements_are_recorded_in_the_notebook_for_reports():
         {"cell": "test_p1_accuracy", "kind": "test_accuracy", "accuracy": {"SGD": 0.861}}]
     assert records.read_records(nb, "epoch_table") == []
     assert records._plain({16: np.float32(0.5)}) == {"16": 0.5}
+
+
+def test_empty_dictionaries_fail_with_a_message_instead_of_passing():
+    for check, args in [(consistency.assert_histories_match_models, ({}, {})),
+                        (consistency.assert_same_architecture, ({},)),
+                        (accuracy.assert_test_accuracy, ({}, {})),
+                        (tables.assert_epoch_table, (pd.DataFrame(columns=["batch_size", "epochs", "updates", *KEYS]), {}, [5])),
+                        (plots.assert_plots_histories, (plt.figure(), {}, KEYS))]:
+        with pytest.raises(AssertionError, match="run your training cell"):
+            check(*args)

@@ -32,6 +32,8 @@ def test_accuracy(model) -> float:
 def assert_test_accuracy(models: Mapping, thresholds: Mapping) -> None:
     """Every model named in `thresholds` reaches its threshold."""
     assert_untampered()
+    if not thresholds:
+        raise AssertionError("there are no trained models to evaluate: run your training cell first.")
     measured, short = {}, []
     for name, threshold in thresholds.items():
         if name not in models:

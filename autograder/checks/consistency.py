@@ -72,8 +72,16 @@ def assert_history_matches_model(model, h, name: str, batch_size: int | None = N
                              f"models[{name!r}] has {actual['loss']:.5f} on (X_val, y_val).")
 
 
+def require_some(models: Mapping, what: str = "models") -> None:
+    """An empty dictionary would pass every per-model check without checking anything."""
+    if not models:
+        raise AssertionError(f"there are no trained {what} to check: run your training cell and store each model "
+                             "and its History in the dictionaries the notebook asks for.")
+
+
 def assert_histories_match_models(models: Mapping, histories: Mapping, batch_sizes: Mapping | None = None) -> None:
     assert_untampered()
+    require_some(models)
     if set(models) != set(histories):
         raise AssertionError(f"models and histories must have the same keys: {sorted(map(str, models))} vs "
                              f"{sorted(map(str, histories))}.")
@@ -88,6 +96,7 @@ def _architecture(model) -> list[tuple]:
 
 def assert_same_architecture(models: Mapping) -> None:
     assert_untampered()
+    require_some(models)
     archs = {name: _architecture(m) for name, m in models.items()}
     first_name, first = next(iter(archs.items()))
     for name, arch in archs.items():

@@ -68,6 +68,8 @@ def assert_plots_histories(fig, histories: Mapping, keys: Sequence[str], at_epoc
     fig_name = fig_name or "the figure"
     if not isinstance(fig, matplotlib.figure.Figure):
         raise AssertionError(f"{fig_name} must be a matplotlib Figure (from plt.subplots), not {type(fig).__name__}.")
+    if not histories:
+        raise AssertionError(f"there are no histories to compare {fig_name} with: run your training cell first.")
     lines = labelled_lines(fig)
     if not lines:
         raise AssertionError(f"{fig_name} has no labelled lines: pass label=... to every plot() call.")

@@ -33,6 +33,8 @@ def assert_final_epoch_table(df, histories: Mapping, name: str = "results_part1"
     """One row per optimizer (the index, or an 'optimizer' column) holding the last epoch's values."""
     assert_untampered()
     _require_frame(df, name, KEYS)
+    if not histories:
+        raise AssertionError("there are no histories to compare the table with: run your training cell first.")
     if "optimizer" in df.columns:
         df = df.set_index("optimizer")
     for opt, h in histories.items():
@@ -50,6 +52,8 @@ def assert_epoch_table(df, histories: Mapping, epoch_counts: Sequence[int], name
     """One row per (batch size, epochs): the history after that many epochs, and the number of updates."""
     assert_untampered()
     _require_frame(df, name, ("batch_size", "epochs", "updates") + KEYS)
+    if not histories or not len(epoch_counts):
+        raise AssertionError(f"there are no histories or epoch counts to compare {name} with: run your training cell first.")
     rows = []
     for bs, h in histories.items():
         metrics = require_history(h, f"histories_part2[{bs!r}]")
