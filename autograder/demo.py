@@ -126,9 +126,12 @@ def print_table(rows: list[dict], collection: dict[str, str] | None = None) -> N
 
 def run_demo(out: Path, workers: int = 2, sandbox: bool = True, students=CLASS) -> int:
     from .collect import collect_class, print_report, write_report
+    from .feedback.html import generate_feedback
+    from .feedback.markdown import write_summaries
     from .grading.coordinator import grade_assignment
     from .grading.runners import LocalRunner
     from .localgit import GitServer
+    from .reports.class_report import build_report
 
     out = Path(out).resolve()
     shutil.rmtree(out, ignore_errors=True)
@@ -153,9 +156,18 @@ def run_demo(out: Path, workers: int = 2, sandbox: bool = True, students=CLASS) 
         if result.reasons:
             print(f"    {student}: " + "; ".join(result.reasons))
 
+    print("==> feedback (hidden tests' code removed), Markdown summaries, grades and the class report")
+    pages = generate_feedback(root)
+    summaries = write_summaries(root, collection_report=report_csv)
+    page = build_report(root, collection_report=report_csv)
+
     statuses = {r.student_id: str(r.status) for r in results}
     print_table(grade_table(root), statuses)
     print(f"done in {time.monotonic() - started:.0f} s")
-    print(f"  course (gradebook, autograded/):  {root}")
-    print(f"  collection report:                {report_csv}")
+    print(f"  class report:         {page}")
+    print(f"  grades:               {page.parent / 'grades.csv'}, {page.parent / 'per_question.csv'}")
+    print(f"  feedback (HTML):      {root / 'feedback'}  ({sum(len(v) for v in pages.values())} pages)")
+    print(f"  summaries (Markdown): {next(iter(summaries.values())).parent if summaries else '-'}")
+    print(f"  collection report:    {report_csv}")
+    print(f"  course (gradebook):   {root}")
     return 0

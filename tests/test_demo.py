@@ -35,3 +35,18 @@ def test_collected_graded_and_reported(demo_run):
     assert table["s05"]["autograded"] == 2
     report = (root / "collected" / "day76" / "report.csv").read_text(encoding="utf-8")
     assert "s04,bad_link" in report and "s01,collected" in report
+
+
+def test_feedback_summaries_and_class_report(demo_run):
+    root = demo_run
+    for student in ("s01", "s05"):
+        page = (root / "feedback" / student / "day76" / "Day76-Optimizer_HW.html").read_text(encoding="utf-8")
+        assert "autograder.checks" not in page and "hidden test" in page
+    hostile = (root / "feedback" / "s05" / "day76" / "Day76-Optimizer_HW.html").read_text(encoding="utf-8")
+    assert "replaced functions the grader relies on" in hostile  # told why the hidden tests gave 0
+    summaries = root / "summaries" / "day76"
+    assert {p.stem for p in summaries.glob("*.md")} == {"s01", "s04", "s05"}
+    assert "drive.google.com" in (summaries / "s04.md").read_text(encoding="utf-8")
+    report = root / "reports" / "day76"
+    assert (report / "index.html").is_file() and list(report.glob("*.png"))
+    assert "s01" in (report / "per_question.csv").read_text(encoding="utf-8")
