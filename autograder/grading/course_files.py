@@ -13,6 +13,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import warnings
 from pathlib import Path
 
 import nbgrader
@@ -96,7 +97,8 @@ def assignment_definition(coursedir: CourseDirectory, assignment: str) -> bytes:
             src.backup(dst)
         src.close()
         dst.close()
-        with Gradebook(f"sqlite:///{copy}") as gb:
+        with Gradebook(f"sqlite:///{copy}") as gb, warnings.catch_warnings():
+            warnings.simplefilter("ignore")       # nbgrader's own SQLAlchemy SAWarnings
             try:
                 gb.find_assignment(assignment)
             except MissingEntry:
