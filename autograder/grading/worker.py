@@ -88,6 +88,16 @@ def _reasons_from_notebook(nb_bytes: bytes, job: GradingJob) -> list[str]:
     return reasons
 
 
+def _seed_matplotlib_cache(dest: Path) -> None:
+    """Give the sandboxed kernel (whose HOME is empty) this machine's matplotlib font list, so
+    each submission does not rebuild it; matplotlib verifies the list and rebuilds if stale."""
+    import matplotlib
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for cached in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
+        shutil.copy(cached, dest / cached.name)
+
+
 def grade_job(job: GradingJob, scratch_base: str | None = None) -> GradingResult:
     start = time.monotonic()
     result = GradingResult(job.student, job.assignment, job.key, ok=False,
@@ -118,6 +128,8 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult) -> None
     source = course / "source" / job.assignment
     source.mkdir(parents=True)
     _write_tree(source, job.source_files)
+    if job.sandbox:
+        _seed_matplotlib_cache(tmp / ".matplotlib")
     (course / "gradebook.db").write_bytes(job.gradebook)
     (course / "nbgrader_config.py").write_text(job.config + JOB_CONFIG.format(
         root=str(course), db_url=f"sqlite:///{course / 'gradebook.db'}",
