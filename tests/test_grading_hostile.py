@@ -31,8 +31,9 @@ HONEST = {"honest_1": tiny.SOLUTION, "honest_2": "def add(a, b):\n    return b +
 HOSTILE = {
     "infinite_loop": (0, "timed out"),
     "memory_bomb": (0, "memory"),
-    # stopped by the task limit; its forked children may also stall the cell until the timeout
-    "fork_bomb": (0, ("process", "timed out")),
+    # stopped by the task limit; its forked children may also stall the cell until the timeout,
+    # or leave the kernel unable to start a thread
+    "fork_bomb": (0, ("process", "timed out", "kernel died")),
     "gigabyte_output": (5, "output cut off"),   # printed after a right answer
     "network_call": (5, None),          # blocked; its answer is right
     "read_hidden_tests": (5, None),
