@@ -33,13 +33,18 @@ class LocalRunner:
         if not jobs:
             return
         context = multiprocessing.get_context("spawn")      # no inherited sqlite handles
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), mp_context=context) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), mp_context=context)
+        try:
             futures = {pool.submit(grade_job, job): job for job in jobs}
             for future in as_completed(futures):
                 try:
                     yield future.result()
                 except Exception as err:            # e.g. a worker process killed by the OS
                     yield _failed(futures[future], err)
+        finally:
+            # stopped early (Ctrl-C, an error in the coordinator): start nothing new; what is
+            # already cached stays, and the next run picks up the rest
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class DaskRunner:
