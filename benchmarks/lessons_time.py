@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
+from _timing import run_timed
 
 COURSE = Path(__file__).resolve().parent.parent / "course"
 LESSONS = ["Day76-Optimizer_example.ipynb", "Day76-Optimizer_advanced.ipynb"]
@@ -18,21 +16,11 @@ BUDGET_S = 180.0   # "runs top to bottom in a few minutes"
 
 
 def time_notebook(path: Path) -> tuple[float, list[tuple[float, str]], int]:
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": tempfile.mkdtemp(prefix="day76-lesson-")}})
-    timings = []
-    started = time.perf_counter()
-    with client.setup_kernel():
-        for index, cell in enumerate(nb.cells):
-            t = time.perf_counter()
-            client.execute_cell(cell, index)
-            if cell.cell_type == "code":
-                first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
-                timings.append((time.perf_counter() - t, f"cell {index}: {first_line[:60]}"))
-    total = time.perf_counter() - started
-    errors = sum(o.output_type == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    return total, sorted(timings, reverse=True), errors
+    def label(index, cell):
+        first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+        return f"cell {index}: {first_line[:60]}"
+
+    return run_timed(nbformat.read(path, as_version=4), label, allow_errors=True)
 
 
 def main() -> int:
