@@ -108,8 +108,9 @@ def main() -> int:
         failed = [s for s, r in first.results.items() if not r.ok]
         print()
         print(f"speed-up, plain / ours (2 workers):     {t_plain / t_ours:8.2f} x   (target >= 1.7)")
-        print(f"sandbox overhead per submission:        {per_sub:8.2f} s   (target < 1 s; median of "
-              f"{len(few)}, 1 worker: {t_boxed:.1f} s sandboxed vs {t_bare:.1f} s bare in total)")
+        if few:
+            print(f"sandbox overhead per submission:        {per_sub:8.2f} s   (target < 1 s; median of "
+                  f"{len(few)}, 1 worker: {t_boxed:.1f} s sandboxed vs {t_bare:.1f} s bare in total)")
         print(f"first grading / unchanged regrade:      {t_ours / t_regrade:8.1f} x   (target >= 20)")
         print(f"same cell scores as plain nbgrader:     {'yes' if same else 'NO'}"
               + (f"; not gradable: {failed}" if failed else ""))
