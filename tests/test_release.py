@@ -21,8 +21,8 @@ def test_release_has_no_solutions_no_hidden_tests_no_rubric():
                    "Model answer", "Rubric", "Instructor note"):
         assert marker not in text, f"the student version contains {marker!r}"
     nb = nbformat.read(course.release_notebook(), as_version=4)
-    stubs = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    assert len(stubs) == 7 and all("YOUR CODE HERE" in c.source or "YOUR ANSWER HERE" in c.source for c in stubs)
+    stubs = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]  # 7 code answers + the reflection
+    assert len(stubs) == 8 and all("YOUR CODE HERE" in c.source or "YOUR ANSWER HERE" in c.source for c in stubs)
 
 
 def test_release_keeps_the_assignment_and_the_public_tests():

@@ -9,7 +9,7 @@ import numpy as np
 from .. import data
 from .integrity import assert_untampered
 from .records import record
-from .shapes import as_model_input
+from .shapes import as_model_input, quiet_tensorflow
 
 
 def test_accuracy(model) -> float:
@@ -18,7 +18,8 @@ def test_accuracy(model) -> float:
 
     X, y = data.test_split()
     # keras.Model.predict itself, not an override a submission may have put on its model class
-    probs = np.asarray(keras.Model.predict(model, as_model_input(model, X), batch_size=512, verbose=0))
+    with quiet_tensorflow():
+        probs = np.asarray(keras.Model.predict(model, as_model_input(model, X), batch_size=512, verbose=0))
     if probs.ndim != 2 or probs.shape != (len(y), data.NUM_CLASSES):
         raise AssertionError(
             f"the model should output {data.NUM_CLASSES} class scores per image; it returned shape {probs.shape}.")

@@ -17,7 +17,7 @@ import numpy as np
 from .. import data
 from .histories import KEYS, epochs_of, require_history
 from .integrity import assert_untampered
-from .shapes import as_model_input
+from .shapes import as_model_input, quiet_tensorflow
 
 LOSS_TOLERANCE = 1e-4   # evaluate() and fit()'s validation pass sum the same numbers in another order
 COUNT_TOLERANCE = 1e-3  # accuracy * N is an integer up to float32 rounding (~1e-4 at N = 1149)
@@ -27,8 +27,9 @@ def _validation_metrics(model) -> dict:
     import keras
 
     X_val, y_val = data.validation_split()
-    result = keras.Model.evaluate(model, as_model_input(model, X_val), y_val, batch_size=256, verbose=0,
-                                  return_dict=True)
+    with quiet_tensorflow():
+        result = keras.Model.evaluate(model, as_model_input(model, X_val), y_val, batch_size=256, verbose=0,
+                                      return_dict=True)
     return {k: float(v) for k, v in result.items()}
 
 

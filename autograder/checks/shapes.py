@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 import numpy as np
+
+
+@contextlib.contextmanager
+def quiet_tensorflow():
+    """Evaluating several models in a row makes TensorFlow log "retracing" warnings into the
+    student's feedback; they are about our loop, not their code."""
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def as_model_input(model, X: np.ndarray) -> np.ndarray:
