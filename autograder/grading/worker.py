@@ -4,7 +4,9 @@ The scratch course holds only this student's files, the assignment definition (a
 no other students) and the course config, plus a few config lines that swap nbgrader's Execute
 preprocessor for `CappedExecute` (Execute + an output cap) and, in sandbox mode, start the
 kernel in bubblewrap. nbgrader itself runs in a child process with its own session, so the
-per-submission wall-time limit can kill it and its kernel wholesale. Returns data, never raises.
+per-submission wall-time limit can kill it and its kernel wholesale; that child is forked from a
+helper that has nbgrader imported already (warm_nbgrader.py), or, if the helper is gone, started
+afresh. Returns data, never raises.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from ..sandbox.bwrap import find_bwrap, job_uid
 from ..sandbox.execute import EVENTS_VAR
 from ..sandbox.kernel import ENV_VAR, sandbox_settings
 from .jobs import GradingJob, GradingResult
+from .warm_nbgrader import HelperGone, WarmNbgrader
 
 JOB_CONFIG = '''
 
@@ -59,6 +63,51 @@ def _write_tree(base: Path, files: dict[str, bytes]) -> None:
 def _nbgrader_command() -> list[str]:
     exe = Path(sys.executable).parent / "nbgrader"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "nbgrader"]
+
+
+_local = threading.local()         # one warm nbgrader helper per worker thread (Dask runs several)
+
+
+def _warm_nbgrader() -> WarmNbgrader:
+    warm = getattr(_local, "warm", None)
+    if warm is None or _local.pid != os.getpid():
+        _local.warm, _local.pid = WarmNbgrader(), os.getpid()
+    return _local.warm
+
+
+def _run_autograde(argv: list[str], *, cwd: Path, env: dict[str, str], log_path: Path,
+                   timeout: float) -> int | None:
+    """nbgrader's exit code, or None when it was killed for running past `timeout` seconds."""
+    try:
+        done = _warm_nbgrader().run(argv, cwd=str(cwd), env=env, log=str(log_path), timeout=timeout)
+        return None if done.timed_out else done.returncode
+    except HelperGone:
+        # start again in a brand-new process, without what a half-run attempt left behind
+        shutil.rmtree(cwd / "autograded", ignore_errors=True)
+        if env.get(EVENTS_VAR):
+            Path(env[EVENTS_VAR]).unlink(missing_ok=True)
+        return _run_cold(argv, cwd=cwd, env=env, log_path=log_path, timeout=timeout)
+
+
+def _run_cold(argv: list[str], *, cwd: Path, env: dict[str, str], log_path: Path,
+              timeout: float) -> int | None:
+    """The same job in a brand-new `nbgrader` process (when the warm helper is unavailable)."""
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([*_nbgrader_command(), *argv], cwd=cwd, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+        timed_out = False
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)   # nbgrader and, through bwrap, the kernel
+            except ProcessLookupError:
+                pass
+            proc.wait()
+    return None if timed_out else proc.returncode
 
 
 def _reasons_from_notebook(nb_bytes: bytes, job: GradingJob) -> list[str]:
@@ -147,24 +196,16 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult) -> None
         env[ENV_VAR] = sandbox_settings(runtime_dir=str(runtime), tmp_dir=str(tmp), uid=job_uid(),
                                         limits=job.limits, bwrap=find_bwrap())
     log_path = scratch / "nbgrader.log"
-    cmd = [*_nbgrader_command(), "autograde", job.assignment, "--student", job.student]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        try:
-            proc.wait(timeout=job.limits.job_seconds)
-        except subprocess.TimeoutExpired:
-            result.reasons.append(f"cut off: the whole submission ran longer than "
-                                  f"{job.limits.job_seconds} s")
-        finally:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)   # nbgrader and, through bwrap, the kernel
-            except ProcessLookupError:
-                pass
-            proc.wait()
-    with open(log_path, "rb") as f:
-        f.seek(max(0, log_path.stat().st_size - 8000))
-        result.log_tail = f.read().decode("utf-8", "replace")
+    argv = ["autograde", job.assignment, "--student", job.student]
+    returncode = _run_autograde(argv, cwd=course, env=env, log_path=log_path,
+                                timeout=job.limits.job_seconds)
+    if returncode is None:
+        result.reasons.append(f"cut off: the whole submission ran longer than "
+                              f"{job.limits.job_seconds} s")
+    if log_path.exists():
+        with open(log_path, "rb") as f:
+            f.seek(max(0, log_path.stat().st_size - 8000))
+            result.log_tail = f.read().decode("utf-8", "replace")
 
     events = scratch / "events.jsonl"
     if events.exists():
@@ -177,7 +218,7 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult) -> None
     autograded = course / "autograded" / job.student / job.assignment
     notebooks = sorted(autograded.glob("*.ipynb")) if autograded.is_dir() else []
     expected = {Path(name).name for name in job.submission if name.endswith(".ipynb") and "/" not in name}
-    if proc.returncode == 0 and notebooks:
+    if returncode == 0 and notebooks:
         result.ok = True
         keep = set(job.submission) | set(job.source_files)
         for path in autograded.rglob("*"):
