@@ -21,10 +21,7 @@ import nbformat
 from . import course, gradebook, nbgrader_cli, recipes
 
 EXAMPLES = Path(__file__).parent / "examples" / course.ASSIGNMENT
-PARTS = {
-    "作業1": ("test_p1_public", "test_p1_accuracy", "test_p1_consistency", "test_p1_plot"),
-    "作業2": ("test_p2_public", "test_p2_accuracy", "test_p2_consistency", "test_p2_plot"),
-}
+PARTS = course.PARTS
 DEADLINE = "2026-11-30T23:59:00+08:00"
 ON_TIME, LATE = "2026-11-29T20:00:00+08:00", "2026-12-01T09:30:00+08:00"
 

@@ -43,3 +43,15 @@ def test_homework_notebooks_are_committed_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
     assert not notebooks.has_outputs(nb)
     json.loads(path.read_text(encoding="utf-8"))  # plain JSON, nothing else
+
+
+def test_every_autograded_test_cell_belongs_to_exactly_one_part():
+    """Reports, feedback and the demo sum 作業1 / 作業2 from course.PARTS: a test cell added to
+    the notebook but not to PARTS would silently drop out of every per-part score."""
+    nb = nbformat.read(course.source_notebook(), as_version=4)
+    tests = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+             and not c.metadata["nbgrader"].get("solution")}
+    listed = [cell for ids in course.PARTS.values() for cell in ids]
+    assert len(listed) == len(set(listed))
+    assert set(listed) == tests

@@ -17,11 +17,7 @@ from .. import course
 from ..gradebook import db_url
 from .hide_hidden_tests import has_hidden_tests, without_hidden_tests
 
-# which graded cells make up which part of the homework (作業1 / 作業2); the rest are written answers
-PARTS = {
-    "作業1": ("test_p1_public", "test_p1_accuracy", "test_p1_consistency", "test_p1_plot"),
-    "作業2": ("test_p2_public", "test_p2_accuracy", "test_p2_consistency", "test_p2_plot"),
-}
+PARTS = course.PARTS                # graded cells per part; every other graded cell is written
 WRITTEN = "written answers"
 
 

@@ -26,9 +26,8 @@ def _empty(ax, what: str) -> None:
 def score_distribution(scores: pd.Series, max_score: float) -> plt.Figure:
     """Histogram of autograded totals (one bar per point)."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.set_title("Autograded score distribution")
-    ax.set_xlabel(f"autograded score (out of {max_score:g})")
-    ax.set_ylabel("students")
+    ax.set(title="Autograded score distribution", xlabel=f"autograded score (out of {max_score:g})",
+           ylabel="students")
     if scores.empty:
         _empty(ax, "no graded submissions")
         return fig
@@ -46,9 +45,8 @@ def test_pass_rates(summary: pd.DataFrame) -> plt.Figure:
     """Horizontal bars: the share of students with full points on each autograded test."""
     rates = summary[summary["kind"].isin(["public test", "hidden test"])]
     fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(rates), 2) + 1.4))
-    ax.set_title("Pass rate of every test (full points)")
-    ax.set_xlabel("students who passed (%)")
-    ax.set_ylabel("test cell")
+    ax.set(title="Pass rate of every test (full points)", xlabel="students who passed (%)",
+           ylabel="test cell")
     if rates.empty or rates["pass_rate"].isna().all():
         _empty(ax, "no autograded tests")
         return fig
@@ -71,9 +69,8 @@ def test_pass_rates(summary: pd.DataFrame) -> plt.Figure:
 def optimizer_accuracy(data: pd.DataFrame) -> plt.Figure:
     """Test accuracy of the class's models per optimizer (作業1): a box per optimizer plus every student."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.set_title("Part 1 (HW1): test accuracy per optimizer across the class")
-    ax.set_xlabel("optimizer")
-    ax.set_ylabel("test accuracy (held-out split)")
+    ax.set(title="Part 1 (HW1): test accuracy per optimizer across the class", xlabel="optimizer",
+           ylabel="test accuracy (held-out split)")
     if data.empty:
         _empty(ax, "no measured models")
         return fig
@@ -95,12 +92,10 @@ def batch_epochs_trend(table: pd.DataFrame, batch_accuracy: pd.DataFrame) -> plt
     """作業2 across the class: validation accuracy vs epochs per batch size (class mean, min-max band),
     and test accuracy vs batch size."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    left.set_title("Part 2 (HW2): validation accuracy vs epochs (class mean)")
-    left.set_xlabel("epochs")
-    left.set_ylabel("validation accuracy")
-    right.set_title("Part 2 (HW2): test accuracy vs batch size")
-    right.set_xlabel("batch size")
-    right.set_ylabel("test accuracy (held-out split)")
+    left.set(title="Part 2 (HW2): validation accuracy vs epochs (class mean)", xlabel="epochs",
+             ylabel="validation accuracy")
+    right.set(title="Part 2 (HW2): test accuracy vs batch size", xlabel="batch size",
+              ylabel="test accuracy (held-out split)")
     if table.empty:
         _empty(left, "no verified batch-size x epochs tables")
     else:
@@ -130,9 +125,8 @@ def batch_epochs_trend(table: pd.DataFrame, batch_accuracy: pd.DataFrame) -> plt
 def submission_status(statuses: pd.Series) -> plt.Figure:
     """How the class's submissions arrived: on time, late, or not collected (by reason)."""
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    ax.set_title("Submissions: on time, late, and collection failures")
-    ax.set_xlabel("students")
-    ax.set_ylabel("status")
+    ax.set(title="Submissions: on time, late, and collection failures", xlabel="students",
+           ylabel="status")
     if statuses.empty:
         _empty(ax, "no submissions")
         return fig
