@@ -17,14 +17,15 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # No Jupyter state from the user's home leaks into tests or grading.
 export JUPYTER_PLATFORM_DIRS := 1
 
-APT_PACKAGES := bubblewrap chromium git
+APT_PACKAGES := bubblewrap chromium git fonts-wqy-microhei
 PYTEST_ARGS ?=
 
 .PHONY: setup system-packages python-env test demo lab bench release strip clean distclean
 
 setup: system-packages python-env
 
-# Debian packages: bwrap (the grading sandbox), chromium (browser tests), git (collection).
+# Debian packages: bwrap (the grading sandbox), chromium (browser tests), git (collection), a CJK
+# font (作業 in the lessons, the class report and screenshots, instead of empty boxes).
 # Installed with apt-get when we are root; otherwise we say what is missing and carry on
 # (a student who only wants `make lab` needs none of them).
 system-packages:
@@ -32,6 +33,7 @@ system-packages:
 	command -v bwrap    >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v git      >/dev/null 2>&1 || missing="$$missing git"; \
+	[ -n "$$(fc-list :lang=zh 2>/dev/null)" ] || missing="$$missing fonts-wqy-microhei"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "==> installing Debian packages:$$missing"; \

@@ -1,8 +1,13 @@
-"""The conda environment, the Python project and the lock file pin the same versions."""
+"""The conda environment, the Python project and the lock file pin the same versions; the system
+packages `make setup` installs are there."""
 
+import os
 import re
+import shutil
+import subprocess
 import tomllib
 
+import pytest
 import yaml
 
 
@@ -41,3 +46,13 @@ def test_installed_versions_are_the_pinned_ones(repo):
     project = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
     for name, pinned in _pins(project["dependencies"]).items():
         assert version(name) == pinned, f"{name} {version(name)} is installed, {pinned} is pinned: run `make setup`"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="`make setup` installs system packages only as root")
+def test_system_packages_from_make_setup_are_there():
+    """bwrap (sandbox), chromium (browser tests), git (collection) and a CJK font, without which
+    作業 renders as empty boxes in the browser and in screenshots."""
+    for program in ("bwrap", "chromium", "git"):
+        assert shutil.which(program), f"{program} missing: run `make setup` as root"
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    assert fonts.strip(), "no CJK font: run `make setup` as root (installs fonts-wqy-microhei)"

@@ -119,7 +119,7 @@ def _table(df: pd.DataFrame, empty: str, index: bool = False) -> str:
 
 
 CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", sans-serif; margin: 2em auto;
+body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif; margin: 2em auto;
        max-width: 1100px; padding: 0 1em; color: #222; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
 .meta { color: #666; } .none { color: #666; font-style: italic; }
