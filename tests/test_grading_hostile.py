@@ -41,7 +41,10 @@ HOSTILE = {
     "kill_kernel": (0, "kernel died"),
     "symlink_trap": (5, None),
     "monkeypatch_asserts": (0, None),
+    # plain nbgrader gives this wrong answer full marks: its tests lose their asserts
+    "disable_tests": (0, "changed how IPython runs code"),
 }
+DISHONEST = {"monkeypatch_asserts", "disable_tests"}      # no right answer behind the payload
 LIMITS = Limits(memory_bytes=2 * GiB, tasks=128, output_bytes=4 * 2**20, job_seconds=120)
 
 
@@ -87,7 +90,7 @@ def class_run(tmp_path_factory, listener):
     for student, answer in HONEST.items():
         tiny.submit(root, student, answer)
     for name in HOSTILE:
-        tiny.submit(root, name, tiny.hostile_answer(name, root, honest=name != "monkeypatch_asserts",
+        tiny.submit(root, name, tiny.hostile_answer(name, root, honest=name not in DISHONEST,
                                                     after=name in ("gigabyte_output", "symlink_trap"),
                                                     port=port, victim_file=victim))
     protected = {d: _digest(root / d) for d in ("source", "release", "submitted")}
@@ -134,10 +137,11 @@ def test_hostile_student_gets_deserved_score_and_reason(class_run, name):
 
 
 def test_honest_students_grade_as_when_graded_alone(class_run, honest_alone):
-    root, *_ = class_run
+    root, summary, *_ = class_run
     together = cell_scores(root, tiny.ASSIGNMENT)
     for student in HONEST:
         assert together[student] == honest_alone[student], student
+        assert summary.results[student].reasons == [], student     # no false alarms either
     assert honest_alone["honest_1"] == {"test_add": 2, "test_hidden": 3}
     assert honest_alone["honest_wrong"] == {"test_add": 0, "test_hidden": 0}
 
@@ -169,3 +173,13 @@ def test_honest_autograded_notebook_not_overwritten_by_hostile_student(class_run
     root, *_ = class_run
     nb = (root / "autograded" / "honest_1" / tiny.ASSIGNMENT / tiny.NOTEBOOK).read_text()
     assert nb != "pwned" and json.loads(nb)["cells"]
+
+
+def test_plain_nbgrader_is_fooled_by_disabled_tests(tmp_path):
+    """Why the shell guard exists: without it, nbgrader gives the `disable_tests` payload (a wrong
+    answer) full marks, because its tests lose their asserts before they run."""
+    root = tiny.make_course(tmp_path / "course")
+    tiny.submit(root, "cheater", tiny.hostile_answer("disable_tests", root, honest=False))
+    done = tiny.plain_nbgrader_autograde(root, "cheater")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert cell_scores(root, tiny.ASSIGNMENT)["cheater"] == {"test_add": 2, "test_hidden": 3}

@@ -25,7 +25,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from ..sandbox.limits import Limits
 from .jobs import GradingJob
 
-GRADER_VERSION = "1"          # bump when the worker's behaviour changes: invalidates caches
+GRADER_VERSION = "2"          # bump when the worker's behaviour changes: invalidates caches
 MAX_SUBMISSION_BYTES = 50 * 1024 ** 2
 
 

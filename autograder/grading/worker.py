@@ -214,6 +214,13 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult) -> None
             if event["kind"] == "output_cap":
                 result.reasons.append(f"cell {event['cell_index']}: output cut off at "
                                       f"{event['limit_bytes'] >> 20} MiB")
+            elif event["kind"] == "shell_restored":
+                result.reasons.append(f"cell {event['cell_index']}: the submission had changed how "
+                                      f"IPython runs code ({', '.join(event['changed'])}); put back "
+                                      "before this test ran")
+            elif event["kind"] == "shell_unchecked":
+                result.reasons.append(f"cell {event['cell_index']}: could not check IPython before "
+                                      f"this test ({event['problem']})")
 
     autograded = course / "autograded" / job.student / job.assignment
     notebooks = sorted(autograded.glob("*.ipynb")) if autograded.is_dir() else []

@@ -1,4 +1,4 @@
-"""nbgrader's Execute preprocessor with a cap on how much output a notebook may produce.
+"""nbgrader's Execute preprocessor with a cap on output and IPython restored before every test.
 
 nbgrader's LimitOutput trims lines only after execution, so a submission that prints a gigabyte
 first makes the grader hold a gigabyte in memory. This subclass counts each cell's output bytes
@@ -7,20 +7,33 @@ visible note in the cell, and records the cut-off for the grading report. Other 
 afresh, so a chatty cell never costs the tests that follow it. Everything else — timeouts,
 scoring, IgnorePattern, LimitOutput — is nbgrader's own code, so honest notebooks grade exactly as
 with plain nbgrader.
+
+In the sandbox, before each test cell (a graded cell that is not a solution), it also asks the
+kernel to put back how IPython runs code (`shell_guard.py`) and records anything the submission
+had changed, so an input transformer that deletes `assert` lines cannot pass the tests. The
+request is silent (no execution count, no history, no output): honest notebooks see nothing.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import os
+import time
+from queue import Empty
 
 import nbformat
+from jupyter_core.utils import ensure_async, run_sync
+from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from .shell_guard import EXPRESSION as RESTORE_SHELL
+
 EVENTS_VAR = "AUTOGRADER_EVENTS"      # a JSON-lines file the worker reads back
 SANDBOX_VAR = "AUTOGRADER_SANDBOX"    # set by the worker: see kernel.py
+GUARD_SECONDS = 30                    # the shell check before a test cell answers within this
 
 
 def record_event(kind: str, **details) -> None:
@@ -53,7 +66,46 @@ class CappedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._output_seen: dict[int, int] = {}
         self._cut_cells: set[int] = set()
+        self._guard_shell = bool(os.environ.get(SANDBOX_VAR))   # the kernel has shell_guard loaded
         return super().preprocess(nb, resources, km)
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if (self._guard_shell and cell.cell_type == "code" and utils.is_grade(cell)
+                and not utils.is_solution(cell)):
+            await self._restore_shell(cell_index)
+        return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+
+    # nbclient binds the sync name to its own coroutine; nbconvert's preprocess_cell calls this one
+    execute_cell = run_sync(async_execute_cell)
+
+    async def _restore_shell(self, cell_index: int) -> None:
+        """Have the kernel put back IPython's code-running machinery before a test cell; record
+        what had been changed, or that the kernel would not say."""
+        msg_id = self.kc.execute("", silent=True, store_history=False,
+                                 user_expressions={"restore": RESTORE_SHELL})
+        deadline = time.monotonic() + GUARD_SECONDS
+        reply = None
+        while reply is None and time.monotonic() < deadline:
+            try:
+                msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=1))
+            except Empty:
+                if not await ensure_async(self.kc.is_alive()):
+                    return                # the test cell meets the dead kernel as it would anyway
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                reply = msg["content"]
+        result = (reply or {}).get("user_expressions", {}).get("restore", {})
+        if result.get("status") != "ok":
+            problem = "no answer" if reply is None else \
+                f"{result.get('ename') or reply.get('ename') or 'error'}: {result.get('evalue') or reply.get('evalue', '')}"
+            record_event("shell_unchecked", cell_index=cell_index, problem=problem[:200])
+            return
+        try:
+            changed = ast.literal_eval(result["data"]["text/plain"])
+        except (KeyError, ValueError, SyntaxError):
+            changed = ["(an answer that is not a list)"]
+        if changed:
+            record_event("shell_restored", cell_index=cell_index, changed=[str(c) for c in changed][:20])
 
     def output(self, outs, msg, display_id, cell_index):
         if self.max_output_bytes < 0:

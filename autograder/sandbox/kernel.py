@@ -13,7 +13,8 @@ What differs from a normal kernel launch, and why:
 - interrupts are sent as `interrupt_request` messages, since a signal to bwrap's process group
   would not reach a kernel in its own session;
 - a small, explicit environment (nothing of the grader's secrets or tokens leaks in);
-- the `output_guard` extension, which caps what one cell may print inside the kernel.
+- the `output_guard` extension, which caps what one cell may print inside the kernel, and the
+  `shell_guard` extension, which notes how IPython runs code so it can be put back before tests.
 """
 
 from __future__ import annotations
@@ -91,7 +92,9 @@ class SandboxedKernelManager(AsyncKernelManager):
                            readonly=s.get("readonly", []),
                            limits=Limits(**s["limits"]))
         env[CAP_VAR] = str(spec.limits.output_bytes)
-        kernel_cmd = [*kernel_cmd, "--InteractiveShellApp.extra_extensions=autograder.sandbox.output_guard"]
+        kernel_cmd = [*kernel_cmd,
+                      "--InteractiveShellApp.extra_extensions=autograder.sandbox.output_guard",
+                      "--InteractiveShellApp.extra_extensions=autograder.sandbox.shell_guard"]
         cmd = bwrap_command(kernel_cmd, spec, bwrap=s["bwrap"])
         kw = dict(kw, env=env, cwd=cwd, independent=True)
         await super()._async_launch_kernel(cmd, **kw)
