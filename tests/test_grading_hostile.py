@@ -43,6 +43,7 @@ HOSTILE = {
     "monkeypatch_asserts": (0, None),
     # plain nbgrader gives this wrong answer full marks: its tests lose their asserts
     "disable_tests": (0, "changed how IPython runs code"),
+    "block_shell_check": (5, "could not check IPython"),    # right answer; the instructor is told
 }
 DISHONEST = {"monkeypatch_asserts", "disable_tests"}      # no right answer behind the payload
 LIMITS = Limits(memory_bytes=2 * GiB, tasks=128, output_bytes=4 * 2**20, job_seconds=120)

@@ -215,12 +215,12 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult) -> None
                 result.reasons.append(f"cell {event['cell_index']}: output cut off at "
                                       f"{event['limit_bytes'] >> 20} MiB")
             elif event["kind"] == "shell_restored":
-                result.reasons.append(f"cell {event['cell_index']}: the submission had changed how "
-                                      f"IPython runs code ({', '.join(event['changed'])}); put back "
-                                      "before this test ran")
+                result.reasons.append(f"{event['cell']}: the submission had changed how IPython "
+                                      f"runs code ({', '.join(event['changed'])}); put back before "
+                                      "this test ran")
             elif event["kind"] == "shell_unchecked":
-                result.reasons.append(f"cell {event['cell_index']}: could not check IPython before "
-                                      f"this test ({event['problem']})")
+                result.reasons.append(f"{event['cell']}: could not check IPython before this test "
+                                      f"({event['problem']})")
 
     autograded = course / "autograded" / job.student / job.assignment
     notebooks = sorted(autograded.glob("*.ipynb")) if autograded.is_dir() else []

@@ -72,13 +72,13 @@ class CappedExecute(Execute):
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         if (self._guard_shell and cell.cell_type == "code" and utils.is_grade(cell)
                 and not utils.is_solution(cell)):
-            await self._restore_shell(cell_index)
+            await self._restore_shell(cell.metadata["nbgrader"].get("grade_id") or f"cell {cell_index}")
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
 
     # nbclient binds the sync name to its own coroutine; nbconvert's preprocess_cell calls this one
     execute_cell = run_sync(async_execute_cell)
 
-    async def _restore_shell(self, cell_index: int) -> None:
+    async def _restore_shell(self, cell: str) -> None:
         """Have the kernel put back IPython's code-running machinery before a test cell; record
         what had been changed, or that the kernel would not say."""
         msg_id = self.kc.execute("", silent=True, store_history=False,
@@ -96,16 +96,21 @@ class CappedExecute(Execute):
                 reply = msg["content"]
         result = (reply or {}).get("user_expressions", {}).get("restore", {})
         if result.get("status") != "ok":
-            problem = "no answer" if reply is None else \
-                f"{result.get('ename') or reply.get('ename') or 'error'}: {result.get('evalue') or reply.get('evalue', '')}"
-            record_event("shell_unchecked", cell_index=cell_index, problem=problem[:200])
+            if reply is None:
+                problem = f"no answer within {GUARD_SECONDS} s"
+            elif "ename" in result or reply.get("status") != "ok":
+                where = result if "ename" in result else reply
+                problem = f"{where.get('ename', 'error')}: {where.get('evalue', '')}"
+            else:
+                problem = "the kernel did not evaluate the check"
+            record_event("shell_unchecked", cell=cell, problem=problem[:200])
             return
         try:
             changed = ast.literal_eval(result["data"]["text/plain"])
         except (KeyError, ValueError, SyntaxError):
             changed = ["(an answer that is not a list)"]
         if changed:
-            record_event("shell_restored", cell_index=cell_index, changed=[str(c) for c in changed][:20])
+            record_event("shell_restored", cell=cell, changed=[str(c) for c in changed][:20])
 
     def output(self, outs, msg, display_id, cell_index):
         if self.max_output_bytes < 0:
