@@ -14,8 +14,6 @@ same process can in the end undo anything. The student's variables are never tou
 
 from __future__ import annotations
 
-import copy
-
 # how IPython turns a cell into executed code and reports its errors
 METHODS = ("run_cell", "run_cell_async", "should_run_async", "transform_cell", "transform_ast",
            "run_ast_nodes", "run_code", "showtraceback", "_showtraceback", "showsyntaxerror",
@@ -80,6 +78,6 @@ def restore() -> list[str]:
         ip.ast_transformers = list(_saved["ast"])
         changed.append("AST transformers")
     if (ip.custom_exceptions, ip.CustomTB) != _saved["custom"]:
-        ip.custom_exceptions, ip.CustomTB = copy.copy(_saved["custom"])
+        ip.custom_exceptions, ip.CustomTB = _saved["custom"]
         changed.append("custom exception handlers")
     return changed
