@@ -59,7 +59,7 @@ test: setup
 	cd $(CURDIR) && $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: setup
-	$(BIN)/python -m autograder demo
+	$(BIN)/python -m day76.demo
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) course/Day76-Optimizer_example.ipynb homework/release/day76/Day76-Optimizer_HW.ipynb

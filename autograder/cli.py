@@ -14,8 +14,6 @@ import sys
 # One entry per command module; each defines `register(subparsers)`.
 COMMAND_MODULES = [
     "autograder.commands.release",   # release, strip: keep homework/release current, notebooks clean
-    "autograder.commands.demo",      # demo: the whole pipeline on bundled examples
-    "autograder.commands.thresholds",  # thresholds: where the hidden tests' accuracy thresholds come from
     "autograder.commands.collect",   # collect: homework from students' GitHub links
     "autograder.commands.grade",     # grade: parallel, sandboxed, incremental autograding
     "autograder.commands.feedback",  # feedback: HTML without hidden tests + Markdown summaries

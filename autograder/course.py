@@ -33,6 +33,10 @@ class CourseError(ValueError):
 class CourseSettings(Configurable):
     """`c.Course.*` in nbgrader_config.py: what the course is, for the autograder's commands."""
 
+    @classmethod
+    def section_names(cls) -> list[str]:
+        return ["Course"]             # the config section is `c.Course`, not the class name
+
     assignment = Unicode("", help="Assignment a command grades when none is named.").tag(config=True)
     notebook = Unicode("", help="File name of the assignment's notebook (what students submit).").tag(config=True)
     title = Unicode("", help="Human title of the assignment, for summaries and reports.").tag(config=True)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import course
+
 
 
 def db_url(course_root: Path) -> str:
     return f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"
 
 
-def cell_scores(course_root: Path, assignment: str = course.ASSIGNMENT) -> dict[str, dict[str, float | None]]:
+def cell_scores(course_root: Path, assignment: str) -> dict[str, dict[str, float | None]]:
     """{student: {grade_id: score}} for every autograded submission (None = needs manual grading)."""
     from nbgrader.api import Gradebook
 
@@ -25,7 +25,7 @@ def cell_scores(course_root: Path, assignment: str = course.ASSIGNMENT) -> dict[
     return out
 
 
-def max_scores(course_root: Path, assignment: str = course.ASSIGNMENT) -> dict[str, float]:
+def max_scores(course_root: Path, assignment: str) -> dict[str, float]:
     """{grade_id: max points} from the assignment's definition."""
     from nbgrader.api import Gradebook
 

@@ -13,7 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import course
 
 BIN_DIR = Path(sys.executable).parent
 # what a course needs to be a course; everything else (submissions, gradebook) is produced
@@ -43,7 +42,7 @@ def run(args: list[str], course_root: Path, check: bool = True, timeout: float |
     return proc.stdout
 
 
-def copy_course(dest: Path, course_root: Path = course.COURSE_ROOT) -> Path:
+def copy_course(dest: Path, course_root: Path) -> Path:
     """A fresh course folder at `dest` with the config, source and release, and nothing produced."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)

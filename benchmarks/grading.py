@@ -20,8 +20,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from autograder import course, gradebook, nbgrader_cli, recipes  # noqa: E402
-from autograder.demo import EXAMPLES  # noqa: E402
+from autograder import gradebook, nbgrader_cli
+from autograder.course import Course
+from day76 import recipes  # noqa: E402
+from course_support import COURSE, EXAMPLES  # noqa: E402
 from autograder.grading.coordinator import grade_assignment  # noqa: E402
 from autograder.grading.runners import LocalRunner  # noqa: E402
 
@@ -37,8 +39,8 @@ def make_class(root: Path, n: int) -> list[str]:
         if not recipe.exists():
             recipe = VARIANT_RECIPES[0]
         student = f"student{i + 1:03d}"
-        nb = recipes.build_submission(recipe.read_text(encoding="utf-8"), course_root=root)
-        recipes.write_submission(nb, student, course_root=root)
+        nb = recipes.build_submission(recipe.read_text(encoding="utf-8"), Course.load(root))
+        recipes.write_submission(nb, student, Course.load(root))
         students.append(student)
     return students
 
@@ -54,10 +56,10 @@ def sandbox_overhead(root: Path, few: list[str]):
     sandboxed, so load from elsewhere on the machine hits both alike."""
     diffs, t_bare, t_boxed = [], 0.0, 0.0
     for student in few:
-        bare, _ = timed(lambda: grade_assignment(root, course.ASSIGNMENT, runner=LocalRunner(1),
+        bare, _ = timed(lambda: grade_assignment(root, COURSE.assignment, runner=LocalRunner(1),
                                                  students=[student], sandbox=False, force=True,
                                                  progress=False))
-        boxed, _ = timed(lambda: grade_assignment(root, course.ASSIGNMENT, runner=LocalRunner(1),
+        boxed, _ = timed(lambda: grade_assignment(root, COURSE.assignment, runner=LocalRunner(1),
                                                   students=[student], sandbox=True, force=True,
                                                   progress=False))
         diffs.append(boxed - bare)
@@ -80,23 +82,23 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="day76-grading-bench-"))
     try:
         base = nbgrader_cli.copy_course(work / "base")
-        nbgrader_cli.run(["generate_assignment", course.ASSIGNMENT, "--force"], base)
+        nbgrader_cli.run(["generate_assignment", COURSE.assignment, "--force"], base)
         students = make_class(base, n)
         plain, ours, overhead = (work / name for name in ("plain", "ours", "overhead"))
         for dest in (plain, ours, overhead):
             shutil.copytree(base, dest)
-        print(f"synthetic class: {n} honest submissions of {course.ASSIGNMENT} "
+        print(f"synthetic class: {n} honest submissions of {COURSE.assignment} "
               f"({os.cpu_count()} cores)", flush=True)
 
         parts = os.environ.get("BENCH_PARTS", "speed,overhead").split(",")
         if "speed" not in parts:
             return overhead_only(overhead, students[:n_overhead])
-        t_plain, _ = timed(lambda: nbgrader_cli.run(["autograde", course.ASSIGNMENT, "--force"], plain))
+        t_plain, _ = timed(lambda: nbgrader_cli.run(["autograde", COURSE.assignment, "--force"], plain))
         print(f"plain nbgrader autograde (serial):      {t_plain:8.1f} s", flush=True)
-        t_ours, first = timed(lambda: grade_assignment(ours, course.ASSIGNMENT, runner=LocalRunner(2),
+        t_ours, first = timed(lambda: grade_assignment(ours, COURSE.assignment, runner=LocalRunner(2),
                                                        progress=False))
         print(f"autograder grade, 2 workers, sandboxed: {t_ours:8.1f} s", flush=True)
-        t_regrade, again = timed(lambda: grade_assignment(ours, course.ASSIGNMENT, runner=LocalRunner(2),
+        t_regrade, again = timed(lambda: grade_assignment(ours, COURSE.assignment, runner=LocalRunner(2),
                                                           progress=False))
         print(f"regrade of the unchanged class:         {t_regrade:8.1f} s "
               f"({len(again.executed)} executed)", flush=True)

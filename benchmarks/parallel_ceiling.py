@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _timing import run_timed  # noqa: E402
 from grading import VARIANT_RECIPES  # noqa: E402
 
-from autograder import course, recipes  # noqa: E402
+from day76 import recipes  # noqa: E402
 
 ONE_THREAD = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
@@ -47,7 +47,7 @@ def main() -> int:
           "then two copies at once", flush=True)
     alone = together = together_1t = 0.0
     for recipe in VARIANT_RECIPES:
-        nb = recipes.build_submission(recipe.read_text("utf-8"), course_root=course.COURSE_ROOT)
+        nb = recipes.build_submission(recipe.read_text("utf-8"))
         one = _wall([nb], 1, {})
         two = _wall([nb, nb], 2, {})
         two_1t = _wall([nb, nb], 2, ONE_THREAD)

@@ -5,6 +5,17 @@ c = get_config()  # noqa: F821 (provided by nbgrader)
 
 c.CourseDirectory.course_id = "day76-optimizers"
 
+# --- the course, as the autograder's commands see it (`autograder ...` run in this folder or the
+# repository root picks these up; generic machinery never names the course itself) -------------
+c.Course.assignment = "day76"
+c.Course.notebook = "Day76-Optimizer_HW.ipynb"
+c.Course.title = "Day 76 優化器 (optimizers) homework"
+# graded cells summed per part (作業1 / 作業2) in feedback, summaries and the class report
+c.Course.parts = {
+    "作業1": ["test_p1_public", "test_p1_accuracy", "test_p1_consistency", "test_p1_plot"],
+    "作業2": ["test_p2_public", "test_p2_accuracy", "test_p2_consistency", "test_p2_plot"],
+}
+
 # --- executing student notebooks -------------------------------------------------------------
 # Training cells take seconds to a minute on a laptop CPU; nbgrader's default of 30 s per cell
 # is too short. A runaway cell is still stopped after 10 minutes.

@@ -25,8 +25,9 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def generated_course(tmp_path_factory):
     """A scratch copy of homework/ after `nbgrader generate_assignment day76` (gradebook included)."""
-    from autograder import course, nbgrader_cli
+    from autograder import nbgrader_cli
+    from course_support import COURSE
 
-    root = nbgrader_cli.copy_course(tmp_path_factory.mktemp("course"))
-    nbgrader_cli.run(["generate_assignment", course.ASSIGNMENT, "--force"], root)
+    root = nbgrader_cli.copy_course(tmp_path_factory.mktemp("course"), COURSE.root)
+    nbgrader_cli.run(["generate_assignment", COURSE.assignment, "--force"], root)
     return root

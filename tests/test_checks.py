@@ -12,8 +12,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from autograder import data  # noqa: E402
-from autograder.checks import accuracy, consistency, integrity, plots, tables  # noqa: E402
+from day76 import data  # noqa: E402
+from day76.checks import accuracy, consistency, integrity, plots, tables  # noqa: E402
 
 KEYS = ("accuracy", "val_accuracy", "loss", "val_loss")
 
@@ -202,7 +202,7 @@ def test_measurements_are_recorded_in_the_notebook_for_reports():
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-    from autograder.checks import records
+    from day76.checks import records
 
     cell = new_code_cell("", metadata={"nbgrader": {"grade_id": "test_p1_accuracy"}})
     cell.outputs = [new_output("stream", name="stdout", text="test accuracy: SGD: 86.1%"),

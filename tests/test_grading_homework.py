@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import course, gradebook, nbgrader_cli, recipes
-from autograder.demo import EXAMPLES
+from autograder import gradebook, nbgrader_cli
+from autograder.course import Course
+from day76 import recipes
+from course_support import COURSE, EXAMPLES
 from autograder.grading.coordinator import grade_assignment
 from autograder.grading.runners import LocalRunner
 
@@ -32,7 +34,7 @@ HONEST = {"good": EXAMPLES / "good.py", "partial": EXAMPLES / "partial.py"}
 
 
 def _hostile_recipe(name: str, root: Path, where: str = "setup") -> str:
-    code = support.payload(name, course=root, assignment=course.ASSIGNMENT, notebook=course.NOTEBOOK,
+    code = support.payload(name, course=root, assignment=COURSE.assignment, notebook=COURSE.notebook,
                            victim="good")
     return f"# base: solution\n# %% after {where}\n{code}\n"
 
@@ -56,14 +58,14 @@ def homework_run(generated_course, tmp_path_factory):
     class_recipes["writes_outside"] = _hostile_recipe("write_outside", ours)
     class_recipes["kills_kernel"] = _hostile_recipe("kill_kernel", ours)
     for student, text in class_recipes.items():
-        nb = recipes.build_submission(text, course_root=ours)
-        recipes.write_submission(nb, student, course_root=ours)
+        nb = recipes.build_submission(text, Course.load(ours))
+        recipes.write_submission(nb, student, Course.load(ours))
         if student in HONEST:
-            recipes.write_submission(nb, student, course_root=plain)
+            recipes.write_submission(nb, student, Course.load(plain))
 
     protected = {d: _digest(ours / d) for d in ("source", "release", "submitted")}
-    summary = grade_assignment(ours, course.ASSIGNMENT, runner=LocalRunner(2), progress=False)
-    nbgrader_cli.run(["autograde", course.ASSIGNMENT, "--force"], plain)
+    summary = grade_assignment(ours, COURSE.assignment, runner=LocalRunner(2), progress=False)
+    nbgrader_cli.run(["autograde", COURSE.assignment, "--force"], plain)
     return ours, plain, summary, protected
 
 
@@ -90,12 +92,12 @@ def test_hostile_code_cannot_reach_course_files_and_is_graded_on_its_work(homewo
     scores = gradebook.cell_scores(ours)
     for student in ("reads_hidden", "writes_outside"):        # payload failed; work is complete
         assert scores[student] == scores["good"], (student, summary.results[student].reasons)
-    nb = json.loads((ours / "autograded" / "reads_hidden" / course.ASSIGNMENT / course.NOTEBOOK).read_text())
+    nb = json.loads((ours / "autograded" / "reads_hidden" / COURSE.assignment / COURSE.notebook).read_text())
     outputs = json.dumps([c.get("outputs") for c in nb["cells"]])
     assert "STOLEN:" in outputs and "BEGIN HIDDEN TESTS" not in outputs and "SQLite format" not in outputs
     for folder, digest in protected.items():
         assert _digest(ours / folder) == digest, folder
-    good_nb = (ours / "autograded" / "good" / course.ASSIGNMENT / course.NOTEBOOK).read_text()
+    good_nb = (ours / "autograded" / "good" / COURSE.assignment / COURSE.notebook).read_text()
     assert good_nb != "pwned"
 
 

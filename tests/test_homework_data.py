@@ -3,11 +3,12 @@
 import nbformat
 import numpy as np
 
-from autograder import course, data
+from course_support import COURSE
+from day76 import data
 
 
 def test_setup_cell_split_equals_autograder_data():
-    nb = nbformat.read(course.release_notebook(), as_version=4)
+    nb = nbformat.read(COURSE.release_notebook(), as_version=4)
     setup = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
     assert setup.metadata["nbgrader"]["locked"], "the setup cell must be read-only"
     namespace: dict = {}

@@ -12,8 +12,10 @@ import shutil
 import nbformat
 import pytest
 
-from autograder import course, gradebook, nbgrader_cli, recipes
-from autograder.demo import EXAMPLES
+from autograder import gradebook, nbgrader_cli
+from autograder.course import Course
+from day76 import recipes
+from course_support import COURSE, EXAMPLES
 
 from conftest import FIXTURES
 
@@ -37,14 +39,14 @@ def graded(generated_course, tmp_path_factory):
     root = tmp_path_factory.mktemp("graded") / "course"
     shutil.copytree(generated_course, root)
     for student, recipe in SUBMISSIONS.items():
-        recipes.write_submission(recipes.build_submission(recipe.read_text(encoding="utf-8"), course_root=root),
-                                 student, course_root=root)
-    nbgrader_cli.run(["autograde", course.ASSIGNMENT, "--force"], root)
+        recipes.write_submission(recipes.build_submission(recipe.read_text(encoding="utf-8"), Course.load(root)),
+                                 student, Course.load(root))
+    nbgrader_cli.run(["autograde", COURSE.assignment, "--force"], root)
     return root, gradebook.cell_scores(root), gradebook.max_scores(root)
 
 
 def autograded_nb(root, student):
-    return nbformat.read(root / "autograded" / student / course.ASSIGNMENT / course.NOTEBOOK, as_version=4)
+    return nbformat.read(root / "autograded" / student / COURSE.assignment / COURSE.notebook, as_version=4)
 
 
 def _failing(scores, maxima, student):
@@ -55,7 +57,7 @@ def test_every_submission_was_graded(graded):
     root, scores, _ = graded
     assert set(scores) == set(SUBMISSIONS)
     for student in SUBMISSIONS:
-        assert (root / "autograded" / student / course.ASSIGNMENT / course.NOTEBOOK).is_file()
+        assert (root / "autograded" / student / COURSE.assignment / COURSE.notebook).is_file()
 
 
 def test_hidden_tests_are_worth_most_of_the_points(graded):
@@ -118,7 +120,7 @@ def test_regrade_gives_identical_scores_and_outputs(graded):
                 if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
 
     before = {s: outputs(s) for s in ("good", "wrong_plot")}
-    nbgrader_cli.run(["autograde", course.ASSIGNMENT, "--force", "--student=[gw]*"], root)
+    nbgrader_cli.run(["autograde", COURSE.assignment, "--force", "--student=[gw]*"], root)
     again = gradebook.cell_scores(root)
     assert again == scores
     assert {s: outputs(s) for s in ("good", "wrong_plot")} == before

@@ -17,7 +17,7 @@ def test_committed_release_is_what_generate_assignment_produces():
 
 def test_release_has_no_solutions_no_hidden_tests_no_rubric():
     text = course.release_notebook().read_text(encoding="utf-8")
-    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "autograder.checks",
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "day76.checks",
                    "Model answer", "Rubric", "Instructor note"):
         assert marker not in text, f"the student version contains {marker!r}"
     nb = nbformat.read(course.release_notebook(), as_version=4)

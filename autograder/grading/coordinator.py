@@ -7,7 +7,6 @@ unchanged submission is never executed twice unless `force` is set.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,6 @@ from .jobs import GradingResult
 from .record import already_recorded, record_result, scores
 
 CACHE_DIR = ".autograder-cache"
-REPORT = "grading-report.json"
 
 
 @dataclass
@@ -34,6 +32,10 @@ class RunSummary:
     scores: dict[str, tuple[float, float]] = field(default_factory=dict)
     seconds: float = 0.0
 
+    @property
+    def grader_errors(self) -> dict[str, str]:
+        return {s: r.grader_error for s, r in self.results.items() if r.grader_error}
+
     def report(self) -> dict:
         return {
             "assignment": self.assignment,
@@ -42,6 +44,7 @@ class RunSummary:
                 s: {"score": self.scores.get(s, (None, None))[0],
                     "max_score": self.scores.get(s, (None, None))[1],
                     "graded": r.ok, "reasons": r.reasons, "cached": s in self.reused,
+                    "grader_error": r.grader_error, "verified": r.verified,
                     "seconds": round(r.seconds, 2), "worker": r.worker}
                 for s, r in sorted(self.results.items())},
         }
@@ -49,18 +52,20 @@ class RunSummary:
 
 def grade_assignment(course_root: Path, assignment: str, *, runner, students: list[str] | None = None,
                      sandbox: bool = True, force: bool = False, limits: Limits | None = None,
+                     verify: bool = True, secret_env: dict[str, str] | None = None,
                      extra_config: str = "", progress: bool = True,
                      on_result: Callable[[GradingResult], None] | None = None) -> RunSummary:
     start = time.monotonic()
     course_root = Path(course_root).resolve()
     jobs, coursedir = make_jobs(course_root, assignment, students=students, sandbox=sandbox,
-                                limits=limits, extra_config=extra_config)
+                                limits=limits, verify=verify, secret_env=secret_env,
+                                extra_config=extra_config)
     config = load_config(course_root)
     cache = ResultCache(course_root / CACHE_DIR)
     summary = RunSummary(assignment)
 
     def take(result: GradingResult, cached: bool) -> None:
-        if not cached:
+        if not cached and not result.grader_error:
             cache.put(result)                 # first: a kill after this loses nothing
         if not (cached and already_recorded(result, coursedir)):
             record_result(result, coursedir, config)
@@ -89,6 +94,4 @@ def grade_assignment(course_root: Path, assignment: str, *, runner, students: li
 
     summary.scores = {s: v for s, v in scores(coursedir, assignment).items() if s in summary.results}
     summary.seconds = time.monotonic() - start
-    (course_root / CACHE_DIR).mkdir(exist_ok=True)
-    (course_root / CACHE_DIR / REPORT).write_text(json.dumps(summary.report(), indent=2))
     return summary

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -25,7 +26,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from ..sandbox.limits import Limits
 from .jobs import GradingJob
 
-GRADER_VERSION = "2"          # bump when the worker's behaviour changes: invalidates caches
+GRADER_VERSION = "3"          # bump when the worker's behaviour changes: invalidates caches
 MAX_SUBMISSION_BYTES = 50 * 1024 ** 2
 
 
@@ -136,26 +137,34 @@ def job_key(student: str, assignment: str, submission: dict[str, bytes], definit
 
 
 def make_jobs(course_root: Path, assignment: str, *, students: list[str] | None = None,
-              sandbox: bool = True, limits: Limits | None = None,
+              sandbox: bool = True, limits: Limits | None = None, verify: bool = True,
+              secret_env: dict[str, str] | None = None,
               extra_config: str = "") -> tuple[list[GradingJob], CourseDirectory]:
+    """One job per submitted student (`students`: fnmatch globs on student ids)."""
     course_root = Path(course_root).resolve()
     config = load_config(course_root)
     coursedir = course_directory(course_root, config)
     config_text = (course_root / "nbgrader_config.py").read_text() \
         if (course_root / "nbgrader_config.py").exists() else ""
     available = submitted_students(coursedir, assignment)
+    if not available:
+        raise CourseError(f"nothing to grade: {Path(coursedir.root) / coursedir.submitted_directory} holds no "
+                          f"submission of {assignment} (collect them first: `autograder collect ROSTER.csv`, "
+                          f"or put each notebook in submitted/<student>/{assignment}/)")
     if students:
-        missing = sorted(set(students) - set(available))
+        missing = sorted(g for g in students if not any(fnmatch.fnmatchcase(s, g) for s in available))
         if missing:
-            raise CourseError(f"no submission of {assignment} for: {', '.join(missing)}")
-        available = [s for s in available if s in set(students)]
+            raise CourseError(f"no submission of {assignment} matches: {', '.join(missing)}")
+        available = [s for s in available if any(fnmatch.fnmatchcase(s, g) for g in students)]
     definition = assignment_definition(coursedir, assignment)
     digest = _definition_digest(definition)
     source_dir = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
     source_files = read_tree(source_dir, list(coursedir.ignore), skip_notebooks=True) \
         if source_dir.is_dir() else {}
     limits = limits or Limits()
-    extra = extra_config + f"\n# sandbox={sandbox} limits={limits.to_json()}"
+    secret_env = dict(secret_env or {})
+    secrets = hashlib.sha256(json.dumps(sorted(secret_env.items())).encode()).hexdigest()
+    extra = extra_config + f"\n# sandbox={sandbox} verify={verify} secrets={secrets} limits={limits.to_json()}"
     jobs = []
     for student in available:
         folder = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
@@ -169,5 +178,6 @@ def make_jobs(course_root: Path, assignment: str, *, students: list[str] | None 
             student=student, assignment=assignment,
             key=job_key(student, assignment, submission, digest, source_files, config_text, extra),
             submission=submission, source_files=source_files, gradebook=definition,
-            config=config_text, sandbox=sandbox, limits=limits, extra_config=extra_config))
+            config=config_text, sandbox=sandbox, limits=limits, extra_config=extra_config,
+            verify=verify, secret_env=secret_env))
     return jobs, coursedir

@@ -25,6 +25,8 @@ class GradingJob:
     limits: Limits = field(default_factory=Limits)
     extra_config: str = ""                    # e.g. an Execute.timeout override
     rejected: str = ""                        # why the submission was not even sent to grading
+    verify: bool = True                       # decide test cells in a clean process (verify/)
+    secret_env: dict[str, str] = field(default_factory=dict)   # for the verifier only, never the kernel
 
 
 @dataclass
@@ -38,6 +40,8 @@ class GradingResult:
     seconds: float = 0.0
     log_tail: str = ""
     worker: str = ""
+    grader_error: str = ""                    # the grader itself failed: record no score, retry later
+    verified: str = ""                        # "clean-process" or "kernel": who decided the test cells
 
     @property
     def notebooks(self) -> dict[str, bytes]:

@@ -8,6 +8,7 @@ returned — the same code, on the same notebook, as inside `nbgrader autograde`
 
 from __future__ import annotations
 
+import json
 import shutil
 import warnings
 from pathlib import Path
@@ -27,12 +28,43 @@ def record_result(result: GradingResult, coursedir: CourseDirectory, config: Con
         _record(result, coursedir, config)
 
 
+RECORD = "grading-record.json"
+
+
+def write_record(result: GradingResult, coursedir: CourseDirectory) -> Path:
+    """The per-student record beside the graded notebook: what feedback and reports read."""
+    dest = Path(coursedir.format_path(coursedir.autograded_directory, result.student, result.assignment))
+    dest.mkdir(parents=True, exist_ok=True)
+    status = "grader_error" if result.grader_error else ("graded" if result.ok else "not_gradable")
+    cells = {}
+    for data in result.notebooks.values():
+        nb = json.loads(data)
+        for cell in nb.get("cells", []):
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution") and cell.get("cell_type") == "code":
+                errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+                cells[meta["grade_id"]] = {
+                    "score": 0.0 if errors else float(meta.get("points", 0)), "max_score": float(meta.get("points", 0)),
+                    "message": f"{errors[0].get('ename')}: {errors[0].get('evalue')}" if errors else ""}
+    record = {"student": result.student, "assignment": result.assignment, "status": status,
+              "reasons": list(result.reasons) + ([f"grader error: {result.grader_error}"] if result.grader_error else []),
+              "cells": cells, "seconds": round(result.seconds, 2), "verified": result.verified,
+              "key": result.key}
+    path = dest / RECORD
+    path.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 def _record(result: GradingResult, coursedir: CourseDirectory, config: Config) -> None:
     student, assignment = result.student, result.assignment
     dest = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment))
+    if result.grader_error:
+        # the grader failed, not the student: keep whatever was graded before, write no score
+        write_record(result, coursedir)
+        return
+    if dest.exists():
+        shutil.rmtree(dest)               # never leave an earlier graded notebook beside new scores
     if result.ok:
-        if dest.exists():
-            shutil.rmtree(dest)
         dest.mkdir(parents=True)
         for rel, data in result.files.items():
             path = (dest / rel).resolve()
@@ -70,6 +102,7 @@ def _record(result: GradingResult, coursedir: CourseDirectory, config: Config) -
                     grade.auto_score = 0
                     grade.needs_manual_grade = False
                 gb.db.commit()
+    write_record(result, coursedir)
 
 
 def already_recorded(result: GradingResult, coursedir: CourseDirectory) -> bool:

@@ -18,8 +18,9 @@ from .worker import grade_job
 
 
 def _failed(job: GradingJob, err: BaseException) -> GradingResult:
+    """A worker that died is the grader's fault: no score, retried on the next run."""
     return GradingResult(job.student, job.assignment, job.key, ok=False,
-                         reasons=[f"worker failed: {type(err).__name__}: {err}"])
+                         grader_error=f"worker failed: {type(err).__name__}: {err}")
 
 
 class LocalRunner:

@@ -25,9 +25,13 @@ from pathlib import Path
 
 from traitlets.config.loader import PyFileConfigLoader
 
+from ..environment import tool_environment
+from ..sandbox import cgroups
 from ..sandbox.bwrap import find_bwrap, job_uid
-from ..sandbox.execute import EVENTS_VAR
+from ..sandbox.cgroups import unmount
+from ..sandbox.execute import EVENTS_VAR, VERIFY_VAR
 from ..sandbox.kernel import ENV_VAR, sandbox_settings
+from ..verify.clean_run import VerifierError, verify_notebook
 from .jobs import GradingJob, GradingResult
 from .warm_nbgrader import HelperGone, WarmNbgrader
 
@@ -155,22 +159,46 @@ def grade_job(job: GradingJob, scratch_base: str | None = None) -> GradingResult
         result.reasons.append(job.rejected)
         return result
     scratch = Path(tempfile.mkdtemp(prefix="autograder-job-", dir=scratch_base))
+    cgroup, tmpfs = None, None
     try:
-        _run_nbgrader(job, scratch, result)
+        if job.sandbox:
+            cgroup, tmpfs = _job_limits(job, scratch)
+        _run_nbgrader(job, scratch, result, cgroup)
+    except VerifierError as err:
+        result.ok = False
+        result.grader_error = f"verifier: {err}"
     except Exception as err:                  # a broken job must never take the run down
         result.ok = False
-        result.reasons.append(f"grader error: {type(err).__name__}: {err}")
+        result.grader_error = f"{type(err).__name__}: {err}"
     finally:
+        if cgroup is not None:
+            if cgroup.memory_peak_hit() and not any("memory" in r for r in result.reasons):
+                result.reasons.append(f"memory limit reached ({job.limits.memory_bytes / 2**30:.1f} GiB for the "
+                                      "whole submission, files in /tmp and /dev/shm included)")
+            cgroup.remove()               # whatever the submission left running ends here
+        if tmpfs is not None:
+            unmount(tmpfs)
         shutil.rmtree(scratch, ignore_errors=True)
         result.seconds = time.monotonic() - start
     return result
 
 
-def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult) -> None:
+def _job_limits(job: GradingJob, scratch: Path):
+    """A cgroup for the whole job and a sized tmpfs for its /tmp, where this machine allows them."""
+    cgroup = tmpfs = None
+    if cgroups.available():
+        cgroup = cgroups.JobCgroup.create(job.limits.memory_bytes, job.limits.tasks, job.limits.cpus)
+    (scratch / "tmp").mkdir()
+    if cgroups.sized_tmpfs(scratch / "tmp", job.limits.disk_bytes, job.limits.inodes):
+        tmpfs = scratch / "tmp"
+    return cgroup, tmpfs
+
+
+def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult, cgroup=None) -> None:
     course = scratch / "course"
     runtime, tmp = scratch / "run", scratch / "tmp"
     for folder in (course, runtime, tmp):
-        folder.mkdir()
+        folder.mkdir(exist_ok=True)
     submitted = course / "submitted" / job.student / job.assignment
     submitted.mkdir(parents=True)
     _write_tree(submitted, job.submission)
@@ -188,13 +216,21 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult) -> None
     # real course root!); load it here first so a broken config fails this job loudly instead.
     PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
 
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # alembic
+    env = tool_environment()                  # alembic and the kernel's python first on PATH
+    for name in job.secret_env:
+        env.pop(name, None)                   # secrets reach the verifier only, never nbgrader or the kernel
     env[EVENTS_VAR] = str(scratch / "events.jsonl")
     env.pop(ENV_VAR, None)
+    env.pop(VERIFY_VAR, None)
+    exports, models = runtime / "exports", runtime / "models"
+    if job.verify:
+        exports.mkdir()
+        models.mkdir()
+        env[VERIFY_VAR] = json.dumps({"exports": str(exports), "models": str(models)})
     if job.sandbox:
         env[ENV_VAR] = sandbox_settings(runtime_dir=str(runtime), tmp_dir=str(tmp), uid=job_uid(),
-                                        limits=job.limits, bwrap=find_bwrap())
+                                        limits=job.limits, bwrap=find_bwrap(),
+                                        cgroup_prefix=cgroup.prefix() if cgroup is not None else None)
     log_path = scratch / "nbgrader.log"
     argv = ["autograde", job.assignment, "--student", job.student]
     returncode = _run_autograde(argv, cwd=course, env=env, log_path=log_path,
@@ -208,10 +244,14 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult) -> None
             result.log_tail = f.read().decode("utf-8", "replace")
 
     events = scratch / "events.jsonl"
+    export_problems: dict[str, str] = {}
     if events.exists():
         for line in events.read_text().splitlines():
             event = json.loads(line)
-            if event["kind"] == "output_cap":
+            if event["kind"] == "export_problem":
+                export_problems[event["cell"]] = ("the grader could not read your notebook's variables before "
+                                                  f"this test: {event['problem']}")
+            elif event["kind"] == "output_cap":
                 result.reasons.append(f"cell {event['cell_index']}: output cut off at "
                                       f"{event['limit_bytes'] >> 20} MiB")
             elif event["kind"] == "shell_restored":
@@ -225,6 +265,15 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult) -> None
     autograded = course / "autograded" / job.student / job.assignment
     notebooks = sorted(autograded.glob("*.ipynb")) if autograded.is_dir() else []
     expected = {Path(name).name for name in job.submission if name.endswith(".ipynb") and "/" not in name}
+    if returncode == 0 and notebooks and job.verify:
+        sandbox = json.loads(env[ENV_VAR]) if job.sandbox else None
+        for path in notebooks:
+            verify_notebook(path, job_dir=scratch / "verify" / path.stem, exports=exports, models=models,
+                            gradebook_url=f"sqlite:///{course / 'gradebook.db'}", assignment=job.assignment,
+                            sandbox=sandbox, secret_env=job.secret_env, export_problems=export_problems)
+        result.verified = "clean-process"
+    elif returncode == 0 and notebooks:
+        result.verified = "kernel"
     if returncode == 0 and notebooks:
         result.ok = True
         keep = set(job.submission) | set(job.source_files)

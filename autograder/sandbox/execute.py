@@ -25,15 +25,19 @@ from queue import Empty
 
 import nbformat
 from jupyter_core.utils import ensure_async, run_sync
-from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from ..verify.cells import has_hidden_tests, is_test_cell, referenced_names
 from .shell_guard import EXPRESSION as RESTORE_SHELL
 
 EVENTS_VAR = "AUTOGRADER_EVENTS"      # a JSON-lines file the worker reads back
 SANDBOX_VAR = "AUTOGRADER_SANDBOX"    # set by the worker: see kernel.py
+VERIFY_VAR = "AUTOGRADER_VERIFY"      # set by the worker: {"exports": dir, "models": dir} in the kernel's view
 GUARD_SECONDS = 30                    # the shell check before a test cell answers within this
+EXPORT_SECONDS = 300                  # saving a test cell's variables answers within this
+EXPORT_CALL = ("__import__('autograder.verify.snapshot', fromlist=['export']).export("
+               "{names!r}, get_ipython().user_ns, {dest!r}, {models!r})")
 
 
 def record_event(kind: str, **details) -> None:
@@ -67,34 +71,66 @@ class CappedExecute(Execute):
         self._output_seen: dict[int, int] = {}
         self._cut_cells: set[int] = set()
         self._guard_shell = bool(os.environ.get(SANDBOX_VAR))   # the kernel has shell_guard loaded
+        self._verify = json.loads(os.environ[VERIFY_VAR]) if os.environ.get(VERIFY_VAR) else None
+        self._hidden_marker = self._hidden_delimiter()
         return super().preprocess(nb, resources, km)
 
+    def _hidden_delimiter(self) -> str:
+        try:
+            from nbgrader.preprocessors import ClearHiddenTests
+            return ClearHiddenTests(config=self.config).begin_test_delimeter
+        except Exception:
+            return "BEGIN HIDDEN TESTS"
+
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
-        if (self._guard_shell and cell.cell_type == "code" and utils.is_grade(cell)
-                and not utils.is_solution(cell)):
+        if self._guard_shell and is_test_cell(cell):
             await self._restore_shell(cell.metadata["nbgrader"].get("grade_id") or f"cell {cell_index}")
+        if self._verify is not None and is_test_cell(cell):
+            # the clean verifier decides this cell: the kernel only exports what the cell reads
+            grade_id = cell.metadata["nbgrader"].get("grade_id") or f"cell-{cell_index}"
+            await self._export(grade_id, referenced_names(cell.source))
+            if has_hidden_tests(cell.source, self._hidden_marker):
+                cell.outputs, cell.execution_count = [], None    # hidden code never runs in the kernel
+                return cell
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
 
     # nbclient binds the sync name to its own coroutine; nbconvert's preprocess_cell calls this one
     execute_cell = run_sync(async_execute_cell)
 
-    async def _restore_shell(self, cell: str) -> None:
-        """Have the kernel put back IPython's code-running machinery before a test cell; record
-        what had been changed, or that the kernel would not say."""
+    async def _silent(self, expression: str, seconds: float) -> dict | None:
+        """Evaluate one expression in the kernel outside the notebook (no transformers, no
+        history, no output); its user_expressions result, or None when the kernel said nothing."""
         msg_id = self.kc.execute("", silent=True, store_history=False,
-                                 user_expressions={"restore": RESTORE_SHELL})
-        deadline = time.monotonic() + GUARD_SECONDS
-        reply = None
-        while reply is None and time.monotonic() < deadline:
+                                 user_expressions={"value": expression})
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
             try:
                 msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=1))
             except Empty:
                 if not await ensure_async(self.kc.is_alive()):
-                    return                # the test cell meets the dead kernel as it would anyway
+                    return None
                 continue
             if msg["parent_header"].get("msg_id") == msg_id:
-                reply = msg["content"]
-        result = (reply or {}).get("user_expressions", {}).get("restore", {})
+                return msg["content"]
+        return None
+
+    async def _export(self, grade_id: str, names: list[str]) -> None:
+        dest = os.path.join(self._verify["exports"], grade_id)
+        reply = await self._silent(EXPORT_CALL.format(names=names, dest=dest, models=self._verify["models"]),
+                                   EXPORT_SECONDS)
+        value = (reply or {}).get("user_expressions", {}).get("value", {})
+        text = value.get("data", {}).get("text/plain", "") if value.get("status") == "ok" else \
+            f"{value.get('ename', 'no answer')}: {value.get('evalue', '')}"
+        if text != "'ok'":
+            record_event("export_problem", cell=grade_id, problem=str(text)[:500])
+
+    async def _restore_shell(self, cell: str) -> None:
+        """Have the kernel put back IPython's code-running machinery before a test cell; record
+        what had been changed, or that the kernel would not say."""
+        reply = await self._silent(RESTORE_SHELL, GUARD_SECONDS)
+        if reply is None and not await ensure_async(self.kc.is_alive()):
+            return                        # the test cell meets the dead kernel as it would anyway
+        result = (reply or {}).get("user_expressions", {}).get("value", {})
         if result.get("status") != "ok":
             if reply is None:
                 problem = f"no answer within {GUARD_SECONDS} s"

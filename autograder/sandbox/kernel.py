@@ -13,8 +13,9 @@ What differs from a normal kernel launch, and why:
 - interrupts are sent as `interrupt_request` messages, since a signal to bwrap's process group
   would not reach a kernel in its own session;
 - a small, explicit environment (nothing of the grader's secrets or tokens leaks in);
-- the `output_guard` extension, which caps what one cell may print inside the kernel, and the
-  `shell_guard` extension, which notes how IPython runs code so it can be put back before tests.
+- the `output_guard` extension, which caps what one cell may print inside the kernel, the
+  `shell_guard` extension, which notes how IPython runs code so it can be put back before tests,
+  and the verifier's exporter (`autograder.verify.snapshot`), loaded before any student code.
 """
 
 from __future__ import annotations
@@ -41,11 +42,11 @@ PASSED_ENV = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "TF_CPP_MIN_LOG_LEVEL", "PYTHO
 
 
 def sandbox_settings(*, runtime_dir: str, tmp_dir: str, uid: int | None, limits: Limits,
-                     bwrap: str, readonly: list[str] | None = None) -> str:
+                     bwrap: str, readonly: list[str] | None = None, cgroup_prefix: list[str] | None = None) -> str:
     """The JSON the worker puts in AUTOGRADER_SANDBOX for the nbgrader process."""
     return json.dumps({"runtime_dir": runtime_dir, "tmp_dir": tmp_dir, "uid": uid,
                        "limits": json.loads(limits.to_json()), "bwrap": bwrap,
-                       "readonly": readonly or []})
+                       "readonly": readonly or [], "cgroup_prefix": cgroup_prefix or []})
 
 
 def _chown_tree(path: str, uid: int) -> None:
@@ -94,7 +95,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         env[CAP_VAR] = str(spec.limits.output_bytes)
         kernel_cmd = [*kernel_cmd,
                       "--InteractiveShellApp.extra_extensions=autograder.sandbox.output_guard",
-                      "--InteractiveShellApp.extra_extensions=autograder.sandbox.shell_guard"]
-        cmd = bwrap_command(kernel_cmd, spec, bwrap=s["bwrap"])
+                      "--InteractiveShellApp.extra_extensions=autograder.sandbox.shell_guard",
+                      "--InteractiveShellApp.extra_extensions=autograder.verify.snapshot"]
+        cmd = [*s.get("cgroup_prefix", []), *bwrap_command(kernel_cmd, spec, bwrap=s["bwrap"])]
         kw = dict(kw, env=env, cwd=cwd, independent=True)
         await super()._async_launch_kernel(cmd, **kw)

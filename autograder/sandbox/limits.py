@@ -25,6 +25,9 @@ class Limits:
     open_files: int = 1024            # RLIMIT_NOFILE
     output_bytes: int = 20 * MiB      # output of one cell kept before cutting it off
     job_seconds: int = 1800           # whole submission (all cells), enforced by the worker
+    disk_bytes: int = 1024 * MiB      # tmpfs size of /tmp (as root); the job's cgroup counts it as memory
+    inodes: int = 10_000              # files the job may create in /tmp (as root)
+    cpus: float = 2.0                 # CPU time per second for the whole job (cgroup, as root)
 
     def prlimit_args(self) -> list[str]:
         """Options for util-linux `prlimit`, which sets them and execs the kernel."""

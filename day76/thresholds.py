@@ -19,7 +19,7 @@ from . import recipes
 
 _MEASURE = """
 import json
-from autograder.checks.accuracy import test_accuracy
+from day76.checks.accuracy import test_accuracy
 print("THRESHOLDS " + json.dumps({
     "part1": {name: test_accuracy(m) for name, m in models.items()},
     "part2": {str(b): test_accuracy(m) for b, m in models_part2.items()},
@@ -48,3 +48,26 @@ def summarise(results: list[dict]) -> dict[str, dict[str, tuple[float, float]]]:
             values = [r[part][name] for r in results]
             summary.setdefault(part, {})[name] = (min(values), max(values))
     return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m day76.thresholds",
+                                     description="measure the reference solution over training seeds "
+                                                 "(where the hidden-test thresholds come from)")
+    parser.add_argument("--seeds", type=int, default=5, help="how many training seeds, 0..N-1 (default 5)")
+    args = parser.parse_args(argv)
+    results = []
+    for seed in range(args.seeds):
+        results.append(measure_seed(seed))
+        print(f"seed {seed}: " + "; ".join(f"{k} {v:.3f}" for part in results[-1].values() for k, v in part.items()),
+              flush=True)
+    print("\nmin-max over seeds (test accuracy):")
+    for part, models in summarise(results).items():
+        print(f"  {part}: " + ", ".join(f"{k} {lo:.3f}-{hi:.3f}" for k, (lo, hi) in models.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

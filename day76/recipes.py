@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell
 
-from . import course
+from autograder.course import Course
 
 _HEADER = re.compile(r"^# %%\s+(?:(after)\s+)?([A-Za-z0-9_\-]+)(?:\s+(solution|blank|delete))?\s*$")
 _BASE = re.compile(r"^#\s*base:\s*(solution|blank)\s*$")
@@ -89,13 +88,15 @@ def solution_answers(source_nb) -> dict[str, str]:
     return answers
 
 
-def build_submission(recipe: Recipe | str, release_nb=None, source_nb=None,
-                     course_root: Path = course.COURSE_ROOT) -> nbformat.NotebookNode:
-    """A student notebook: the release, with the recipe's changes applied."""
+def build_submission(recipe: Recipe | str, course: Course | None = None, release_nb=None,
+                     source_nb=None) -> nbformat.NotebookNode:
+    """A student notebook: the release, with the recipe's changes applied (default: this course)."""
     if isinstance(recipe, str):
         recipe = parse_recipe(recipe)
-    release_nb = release_nb or nbformat.read(course.release_notebook(course_root), as_version=4)
-    source_nb = source_nb or nbformat.read(course.source_notebook(course_root), as_version=4)
+    if release_nb is None or source_nb is None:
+        course = course or default_course()
+    release_nb = release_nb or nbformat.read(course.release_notebook(), as_version=4)
+    source_nb = source_nb or nbformat.read(course.source_notebook(), as_version=4)
     nb = copy.deepcopy(release_nb)
     answers = solution_answers(source_nb)
     if recipe.base == "solution":
@@ -127,10 +128,9 @@ def build_submission(recipe: Recipe | str, release_nb=None, source_nb=None,
     return nb
 
 
-def write_submission(nb, student: str, course_root: Path = course.COURSE_ROOT,
-                     timestamp: str | None = None) -> Path:
+def write_submission(nb, student: str, course: Course, timestamp: str | None = None) -> Path:
     """Place a notebook where `nbgrader autograde` looks for it: submitted/<student>/<assignment>/."""
-    path = course.submitted_notebook(student, course_root)
+    path = course.submitted_notebook(student)
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     if timestamp:
@@ -138,6 +138,8 @@ def write_submission(nb, student: str, course_root: Path = course.COURSE_ROOT,
     return path
 
 
-def load_recipes(folder: Path) -> Mapping[str, Recipe]:
-    """Every `*.py` recipe in a folder, by file stem."""
-    return {p.stem: parse_recipe(p.read_text(encoding="utf-8")) for p in sorted(Path(folder).glob("*.py"))}
+def default_course(root: Path | None = None) -> Course:
+    """The Day 76 course of this repository (or a copy of it at `root`)."""
+    from . import HOMEWORK
+
+    return Course.load(root or HOMEWORK)

@@ -168,3 +168,16 @@ def run_demo(out: Path, workers: int = 2, sandbox: bool = True, students=CLASS) 
     print(f"  collection report:    {report_csv}")
     print(f"  course (gradebook):   {root}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m day76.demo", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("demo-out"), help="where the scratch course goes (default: demo-out/)")
+    args = parser.parse_args(argv)
+    return run_demo(args.out)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

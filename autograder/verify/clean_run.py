@@ -1,0 +1,142 @@
+"""Worker side of the verifier: run `run_tests.py` in the sandbox, put its verdicts in the notebook.
+
+After nbgrader has executed a submission (its kernel exporting each test cell's variables instead
+of running hidden tests), the worker calls `verify_notebook`: it takes the test cells' sources from
+the assignment definition in the gradebook, starts a fresh Python in bubblewrap (no network, no
+student code on its path, read-only exports, the course's secrets in its environment), and
+replaces every test cell's outputs in the graded notebook with what that process recorded. A
+verifier that crashes or says nothing is the grader's fault: `VerifierError`, never a zero.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from ..environment import tool_environment
+from .cells import is_test_cell
+
+VERIFY_SECONDS = 900
+_IMPORT = re.compile(r"^\s*(?:from\s+([A-Za-z_][\w]*)[\w.]*\s+import|import\s+([A-Za-z_][\w]*))", re.MULTILINE)
+KEEP_ENV = ("LANG", "LC_ALL", "TZ", "PYTHONHASHSEED", "OMP_NUM_THREADS")
+
+
+class VerifierError(RuntimeError):
+    """The grader's own verifier failed: the submission is not graded (no score is written)."""
+
+
+def test_sources(gradebook_url: str, assignment: str, notebook_id: str, nb) -> dict[str, str]:
+    """grade_id -> the instructor's source of every test cell, from the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    sources = {}
+    with Gradebook(gradebook_url) as gb:
+        for cell in nb.cells:
+            if not is_test_cell(cell):
+                continue
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            try:
+                sources[grade_id] = gb.find_source_cell(grade_id, notebook_id, assignment).source
+            except MissingEntry:
+                raise VerifierError(f"the gradebook has no source for test cell {grade_id!r}") from None
+    return sources
+
+
+def package_dirs(sources: dict[str, str]) -> list[str]:
+    """Folders of the packages the test cells import (bound read-only into the sandbox)."""
+    dirs = set()
+    for source in sources.values():
+        for match in _IMPORT.finditer(source):
+            name = match.group(1) or match.group(2)
+            try:
+                spec = importlib.util.find_spec(name)
+            except (ImportError, ValueError):
+                continue
+            if spec is not None and spec.submodule_search_locations:
+                dirs.update(os.path.realpath(p) for p in spec.submodule_search_locations)
+    return sorted(dirs)
+
+
+def verifier_environment(secret_env: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in KEEP_ENV}
+    env.update(secret_env)
+    env.update(PATH="/usr/local/bin:/usr/bin:/bin", HOME="/tmp", MPLBACKEND="Agg", MPLCONFIGDIR="/tmp/.matplotlib", KERAS_HOME="/tmp/.keras",
+               TF_CPP_MIN_LOG_LEVEL="3", PYTHONDONTWRITEBYTECODE="1", JUPYTER_PLATFORM_DIRS="1")
+    env.setdefault("LANG", "C.UTF-8")
+    return tool_environment(env)
+
+
+def run_verifier(job_dir: Path, tests: list[dict], *, readonly: list[str], sandbox: dict | None,
+                 secret_env: dict[str, str], timeout: float = VERIFY_SECONDS) -> dict:
+    """Run run_tests.py on `tests`; its results, or VerifierError."""
+    (job_dir / "tests.json").write_text(json.dumps(tests), encoding="utf-8")
+    cmd = [sys.executable, "-I", "-m", "autograder.verify.run_tests", str(job_dir)]
+    env = verifier_environment(secret_env)
+    if sandbox is not None:
+        from ..sandbox.bwrap import SandboxSpec, bwrap_command
+        from ..sandbox.limits import Limits
+
+        if sandbox.get("uid") is not None:
+            os.chown(job_dir, sandbox["uid"], sandbox["uid"])
+        spec = SandboxSpec(uid=sandbox.get("uid"), chdir=str(job_dir), writable=[str(job_dir)],
+                           readonly=readonly, limits=Limits(**sandbox["limits"]))
+        cmd = [*sandbox.get("cgroup_prefix", []), *bwrap_command(cmd, spec, bwrap=sandbox["bwrap"])]
+    log = job_dir / "verifier.log"
+    with open(log, "wb") as out:
+        try:
+            proc = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                  timeout=timeout, start_new_session=True)
+        except subprocess.TimeoutExpired:
+            raise VerifierError(f"the verifier ran longer than {timeout:.0f} s") from None
+    results = job_dir / "results.json"
+    if proc.returncode != 0 or not results.exists():
+        detail = (job_dir / "verifier-error.txt")
+        tail = detail.read_text(errors="replace") if detail.exists() else log.read_text(errors="replace")
+        raise VerifierError(f"the verifier exited with {proc.returncode}: {tail.strip()[-600:]}")
+    return json.loads(results.read_text(encoding="utf-8"))
+
+
+def apply_results(nb, results: dict) -> list[str]:
+    """Replace each test cell's outputs with the verifier's; returns grade ids it did not decide."""
+    undecided = []
+    for cell in nb.cells:
+        if not is_test_cell(cell):
+            continue
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        verdict = results.get(grade_id)
+        if verdict is None:
+            undecided.append(grade_id)
+            continue
+        cell.outputs = [nbformat.from_dict(o) for o in verdict["outputs"]]
+        cell.execution_count = None
+        cell.metadata.setdefault("autograder", {})["verified"] = "clean-process"
+    return undecided
+
+
+def verify_notebook(nb_path: Path, *, job_dir: Path, exports: Path, models: Path, gradebook_url: str,
+                    assignment: str, sandbox: dict | None, secret_env: dict[str, str],
+                    export_problems: dict[str, str] | None = None) -> dict:
+    """Decide every test cell of the graded notebook at `nb_path` in a clean process (in place)."""
+    nb = nbformat.read(nb_path, as_version=nbformat.NO_CONVERT)
+    sources = test_sources(gradebook_url, assignment, nb_path.stem, nb)
+    if not sources:
+        return {}
+    job_dir.mkdir(parents=True, exist_ok=True)
+    tests = [{"grade_id": gid, "source": src, "export": os.path.relpath(exports / gid, job_dir),
+              "export_problem": (export_problems or {}).get(gid, "")}
+             for gid, src in sources.items()]
+    (job_dir / "models").symlink_to(models) if not (job_dir / "models").exists() else None
+    readonly = [str(exports), str(models), *package_dirs(sources)]
+    results = run_verifier(job_dir, tests, readonly=readonly, sandbox=sandbox, secret_env=secret_env)
+    undecided = apply_results(nb, results)
+    if undecided:
+        raise VerifierError(f"the verifier did not decide {', '.join(undecided)}")
+    nbformat.write(nb, nb_path)
+    return results

@@ -1,0 +1,94 @@
+"""Read a matplotlib figure as a person reads it: panels, their titles and labels, and what each
+line is called — by its own label, or by the legend entry drawn for it however the legend was made.
+
+`ax.legend(["Train", "Validation"])` never relabels the lines: matplotlib pairs the texts with the
+axes' artists in order and draws *copies* of them in the legend box. So a legend entry is matched
+to the line whose look (colour, line style, marker, width) its copy has, the first unused one in
+drawing order — the same line a reader's eye would pick. Used by the kernel-side export and by the
+checks, so both graders read a figure the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def _look(artist) -> tuple:
+    try:
+        from matplotlib.colors import to_rgba
+
+        return (to_rgba(artist.get_color()), artist.get_linestyle(), str(artist.get_marker()),
+                round(float(artist.get_linewidth()), 3))
+    except Exception:
+        return (id(artist),)
+
+
+def legend_entries(legend, lines: list) -> list[tuple[str, object | None]]:
+    """[(text, line or None)] for every entry of `legend`, lines chosen from `lines`."""
+    if legend is None:
+        return []
+    handles = list(getattr(legend, "legend_handles", None) or getattr(legend, "legendHandles", []))
+    texts = [t.get_text() for t in legend.get_texts()]
+    used: set[int] = set()
+    out = []
+    for handle, text in zip(handles, texts):
+        match = None
+        if handle is not None:
+            look = _look(handle)
+            for i, line in enumerate(lines):
+                if i not in used and _look(line) == look:
+                    match = i
+                    break
+        if match is not None:
+            used.add(match)
+        out.append((text, lines[match] if match is not None else None))
+    return out
+
+
+@dataclass
+class LineView:
+    line: object
+    label: str                       # its own label ("" when matplotlib's "_child0" default)
+    legend: list[str] = field(default_factory=list)   # legend texts drawn for it
+    visible: bool = True
+
+    @property
+    def names(self) -> list[str]:
+        return [n for n in [self.label, *self.legend] if n]
+
+
+@dataclass
+class PanelView:
+    axes: object
+    title: str
+    xlabel: str
+    ylabel: str
+    has_legend: bool
+    lines: list[LineView]
+
+
+def read_figure(fig) -> list[PanelView]:
+    panels = []
+    fig_lines = []
+    for ax in fig.axes:
+        lines = list(ax.get_lines())
+        views = []
+        for line in lines:
+            label = str(line.get_label())
+            views.append(LineView(line, "" if label.startswith("_") else label, visible=bool(line.get_visible())))
+        by_id = {id(v.line): v for v in views}
+        for text, line in legend_entries(ax.get_legend(), lines):
+            if line is not None and text:
+                by_id[id(line)].legend.append(text)
+        title = " ".join(t for t in (ax.get_title("left"), ax.get_title(), ax.get_title("right")) if t).strip()
+        panels.append(PanelView(ax, title, ax.get_xlabel(), ax.get_ylabel(), ax.get_legend() is not None, views))
+        fig_lines.extend(views)
+    for legend in getattr(fig, "legends", []):
+        lines = [v.line for v in fig_lines]
+        by_id = {id(v.line): v for v in fig_lines}
+        for text, line in legend_entries(legend, lines):
+            if line is not None and text:
+                by_id[id(line)].legend.append(text)
+        for panel in panels:
+            panel.has_legend = True
+    return panels
