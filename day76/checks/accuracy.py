@@ -13,10 +13,10 @@ from .shapes import as_model_input, quiet_tensorflow
 
 
 def test_accuracy(model) -> float:
-    """Fraction of the 360 held-out test images the model classifies correctly."""
+    """Fraction of the grader's 360 test images (data.grader_test_split) the model classifies correctly."""
     import keras
 
-    X, y = data.test_split()
+    X, y = data.grader_test_split()
     # keras.Model.predict itself, not an override a submission may have put on its model class
     with quiet_tensorflow():
         probs = np.asarray(keras.Model.predict(model, as_model_input(model, X), batch_size=512, verbose=0))
@@ -24,6 +24,17 @@ def test_accuracy(model) -> float:
         raise AssertionError(
             f"the model should output {data.NUM_CLASSES} class scores per image; it returned shape {probs.shape}.")
     return float(np.mean(np.argmax(probs, axis=1) == y))
+
+
+def _measure(model, name) -> float:
+    """test_accuracy, with any failure turned into a reason that names the model."""
+    try:
+        return test_accuracy(model)
+    except AssertionError as exc:
+        raise AssertionError(f"models[{name!r}]: {exc}") from None
+    except Exception as exc:                  # a check never crashes on a student's answer
+        raise AssertionError(f"models[{name!r}] could not be evaluated on the test images "
+                             f"({type(exc).__name__}: {str(exc)[:200]}).") from None
 
 
 # Hidden tests end with these calls, and nbgrader reads a test cell's last value as partial credit:
@@ -39,7 +50,7 @@ def assert_test_accuracy(models: Mapping, thresholds: Mapping) -> None:
     for name, threshold in thresholds.items():
         if name not in models:
             raise AssertionError(f"no trained model for {name!r}: keep it in the dictionary the notebook asks for.")
-        measured[name] = acc = test_accuracy(models[name])
+        measured[name] = acc = _measure(models[name], name)
         if not acc >= threshold:
             short.append(f"{name}: {acc:.1%} (needs {threshold:.0%})")
     print("test accuracy: " + ", ".join(f"{k}: {v:.1%}" for k, v in measured.items()))
@@ -53,7 +64,7 @@ def assert_best_test_accuracy(models: Mapping, threshold: float) -> None:
     assert_untampered()
     if not models:
         raise AssertionError("no trained models to evaluate.")
-    measured = {name: test_accuracy(m) for name, m in models.items()}
+    measured = {name: _measure(m, name) for name, m in models.items()}
     best_name = max(measured, key=measured.get)
     if not measured[best_name] >= threshold:
         raise AssertionError(f"the best model ({best_name}) reaches {measured[best_name]:.1%} test accuracy; "

@@ -1,10 +1,17 @@
 """Do the student's histories describe what their models really did?
 
-Three independent facts tie a `History` to the model it trained, and none of them can be typed in:
+Facts that tie a `History` to the model it trained, none of which can be typed in:
 1. the optimizer's update counter equals epochs x steps per epoch recorded by fit() (and, when we
    know the batch size, steps per epoch equals ceil(N_train / batch size));
-2. the last epoch's validation accuracy and loss equal the model's own on the validation split;
-3. every accuracy in the history is a whole number of correct images divided by the split's size.
+2. every accuracy in the history is a whole number of correct images divided by the split's size;
+3. the last epoch's validation accuracy and loss equal the model's own on the validation split
+   (labels given in the form the model's loss expects: integers, or one-hot);
+4. replay (replay.py): a fresh copy of the architecture, seeded as the notebook prescribes, trained
+   for one epoch on X_train with that batch size, gives exactly the history's first epoch; and for
+   one model per part, chosen by the instructor's secret, the whole training run gives exactly the
+   student's trained weights.
+A history hand-made from numbers, edited, copied between models, or earned by training on other
+data (the held-out images, say) fails 3 or 4.
 """
 
 from __future__ import annotations
@@ -15,9 +22,10 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import data
+from . import replay
 from .histories import KEYS, epochs_of, require_history
 from .integrity import assert_untampered
-from .shapes import as_model_input, quiet_tensorflow
+from .shapes import as_model_input, labels_for, quiet_tensorflow
 
 LOSS_TOLERANCE = 1e-4   # evaluate() and fit()'s validation pass sum the same numbers in another order
 COUNT_TOLERANCE = 1e-3  # accuracy * N is an integer up to float32 rounding (~1e-4 at N = 1149)
@@ -28,8 +36,8 @@ def _validation_metrics(model) -> dict:
 
     X_val, y_val = data.validation_split()
     with quiet_tensorflow():
-        result = keras.Model.evaluate(model, as_model_input(model, X_val), y_val, batch_size=256, verbose=0,
-                                      return_dict=True)
+        result = keras.Model.evaluate(model, as_model_input(model, X_val), labels_for(model, y_val), batch_size=256,
+                                      verbose=0, return_dict=True)
     return {k: float(v) for k, v in result.items()}
 
 
@@ -43,8 +51,19 @@ def _assert_whole_counts(series, n: int, where: str) -> None:
             f"{n}: that value did not come from training.")
 
 
-def assert_history_matches_model(model, h, name: str, batch_size: int | None = None) -> None:
-    where = f"histories[{name!r}]"
+def _batch_size_candidates(steps, declared: int | None) -> list[int]:
+    """Batch sizes that make `steps` updates per epoch, the declared one first, then round ones."""
+    n = data.n_train()
+    if not isinstance(steps, (int, np.integer)) or steps <= 0:
+        return []
+    fits = [b for b in range(1, n + 1) if math.ceil(n / b) == steps]
+    ranked = sorted(fits, key=lambda b: (b != declared, b & (b - 1) != 0, b % 8 != 0, b))
+    return ranked[:3]
+
+
+def assert_history_matches_model(model, h, name: str, batch_size: int | None = None,
+                                 declared_batch_size: int | None = None, where: str | None = None) -> None:
+    where = where or f"histories[{name!r}]"
     metrics = require_history(h, where)
     if getattr(h, "model", None) is not model:
         raise AssertionError(f"{where} is not the History of models[{name!r}]: keep the object returned by the fit() "
@@ -71,6 +90,15 @@ def assert_history_matches_model(model, h, name: str, batch_size: int | None = N
     if not math.isclose(actual["loss"], metrics["val_loss"][-1], rel_tol=LOSS_TOLERANCE, abs_tol=LOSS_TOLERANCE):
         raise AssertionError(f"{where} says the last validation loss is {metrics['val_loss'][-1]:.5f}, but "
                              f"models[{name!r}] has {actual['loss']:.5f} on (X_val, y_val).")
+    candidates = [batch_size] if batch_size is not None else _batch_size_candidates(steps, declared_batch_size)
+    same, tried = replay.first_epoch_matches(model, metrics, candidates)
+    if not same:
+        raise AssertionError(
+            f"{where} could not be reproduced: a fresh copy of models[{name!r}] seeded with "
+            f"keras.utils.set_random_seed(SEED) and trained one epoch on X_train ({tried}) does not give your first "
+            f"epoch (loss {metrics['loss'][0]:.5f}, accuracy {metrics['accuracy'][0]:.4f}). Call "
+            "keras.utils.set_random_seed(SEED) right before building each model, train it once on (X_train, y_train), "
+            "and keep the History that fit() returned.")
 
 
 def require_some(models: Mapping, what: str = "models") -> None:
@@ -80,15 +108,58 @@ def require_some(models: Mapping, what: str = "models") -> None:
                              "and its History in the dictionaries the notebook asks for.")
 
 
-def assert_histories_match_models(models: Mapping, histories: Mapping, batch_sizes: Mapping | None = None) -> None:
+def _failure(exc: Exception, where: str) -> str:
+    if isinstance(exc, AssertionError):
+        return str(exc)
+    return f"{where} could not be checked ({type(exc).__name__}: {exc})"
+
+
+def consistent_histories(models: Mapping, histories: Mapping, batch_sizes: Mapping | None = None,
+                         declared_batch_size: int | None = None) -> dict:
+    """The histories that provably belong to their model (every check above passes); never raises."""
+    ok = {}
+    for name, h in (histories.items() if isinstance(histories, Mapping) else []):
+        try:
+            if name not in models:
+                continue
+            bs = None if batch_sizes is None else batch_sizes.get(name)
+            assert_history_matches_model(models[name], h, name, batch_size=bs, declared_batch_size=declared_batch_size)
+            ok[name] = h
+        except Exception:
+            continue
+    return ok
+
+
+def assert_histories_match_models(models: Mapping, histories: Mapping, batch_sizes: Mapping | None = None,
+                                  required=None, declared_batch_size: int | None = None, epochs=None) -> None:
+    """Every required model's History is its own, and one model (chosen by the secret) replays in full."""
     assert_untampered()
     require_some(models)
     if set(models) != set(histories):
         raise AssertionError(f"models and histories must have the same keys: {sorted(map(str, models))} vs "
                              f"{sorted(map(str, histories))}.")
+    missing = [r for r in (required or []) if r not in models]
+    if missing:
+        raise AssertionError(f"there is no trained model for {', '.join(map(str, missing))}: the assignment asks for "
+                             "every one of them.")
     for name in models:
         bs = None if batch_sizes is None else batch_sizes[name]
-        assert_history_matches_model(models[name], histories[name], name, batch_size=bs)
+        try:
+            assert_history_matches_model(models[name], histories[name], name, batch_size=bs,
+                                         declared_batch_size=declared_batch_size)
+        except Exception as exc:                # a check never crashes on a student's answer
+            raise AssertionError(_failure(exc, f"histories[{name!r}]")) from None
+    names = sorted(models, key=str)
+    salt = "".join(replay.weights_digest(models[n])[:16] for n in names)
+    audited = replay.audit_choice(names, salt)
+    h = histories[audited]
+    bs = batch_sizes[audited] if batch_sizes is not None else \
+        (_batch_size_candidates(h.params.get("steps"), declared_batch_size) or [None])[0]
+    if bs is not None and not replay.final_weights_match(models[audited], bs, epochs_of(h)):
+        raise AssertionError(
+            f"models[{audited!r}] is not the model its History trained: retraining a fresh copy exactly as the notebook "
+            f"prescribes (seeded, {epochs_of(h)} epochs, batch size {bs}) gives different weights. Keep each model as "
+            "fit() left it.")
 
 
 def _architecture(model) -> list[tuple]:
