@@ -30,6 +30,13 @@ c.IgnorePattern.pattern = r"[\s\S]*"
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 
+# --- `autograder grade` (its own settings; plain nbgrader ignores them) -------------------------
+# The secret test set: the hidden tests measure accuracy on pixel-noise copies of the held-out
+# digits keyed by this environment variable, which `autograder grade` hands to its clean verifier
+# only (never to a student's kernel). Set it in the grading shell, never in a file you commit:
+#     export DAY76_TEST_SECRET="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+c.Grade.secret_env = ["DAY76_TEST_SECRET"]
+
 # --- fairness ----------------------------------------------------------------------------------
 # A student who deletes a test cell is graded with the original test: nbgrader re-inserts it.
 # (Edited test cells are always restored from the gradebook by OverwriteCells.)

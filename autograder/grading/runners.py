@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Iterable, Iterator
@@ -23,6 +24,28 @@ def _failed(job: GradingJob, err: BaseException) -> GradingResult:
                          grader_error=f"worker failed: {type(err).__name__}: {err}")
 
 
+def _worker_init() -> None:
+    """In each worker process: SIGTERM unwinds the job (its cgroup, kernel and scratch folder are
+    cleaned up on the way out); Ctrl-C in the terminal is the coordinator's to handle."""
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_workers(pool: ProcessPoolExecutor, grace: float = 30.0) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.join(grace)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)
+
+
 class LocalRunner:
     """A pool of worker processes on this machine (default: one per core)."""
 
@@ -34,7 +57,9 @@ class LocalRunner:
         if not jobs:
             return
         context = multiprocessing.get_context("spawn")      # no inherited sqlite handles
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), mp_context=context)
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), mp_context=context,
+                                   initializer=_worker_init)
+        finished = False
         try:
             futures = {pool.submit(grade_job, job): job for job in jobs}
             for future in as_completed(futures):
@@ -42,10 +67,15 @@ class LocalRunner:
                     yield future.result()
                 except Exception as err:            # e.g. a worker process killed by the OS
                     yield _failed(futures[future], err)
+            finished = True
         finally:
-            # stopped early (Ctrl-C, an error in the coordinator): start nothing new; what is
-            # already cached stays, and the next run picks up the rest
-            pool.shutdown(wait=True, cancel_futures=True)
+            if finished:
+                pool.shutdown(wait=True)
+            else:
+                # stopped early (Ctrl-C, SIGTERM, an error in the coordinator): end every job now
+                # (each worker tears down its job's processes); what is cached stays, and the
+                # next run picks up the rest
+                _stop_workers(pool)
 
 
 class DaskRunner:

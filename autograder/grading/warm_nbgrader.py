@@ -96,7 +96,7 @@ class WarmNbgrader:
         pid = started["pid"]
         try:
             done = self._read(timeout)
-        except HelperGone:
+        except BaseException:                    # helper gone, or this worker is being stopped
             _kill_session(pid)                   # no job may outlive its helper unwatched
             raise
         if done is not None:                     # the helper killed its leftovers, then reaped it

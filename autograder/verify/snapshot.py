@@ -122,7 +122,7 @@ class _Exporter:
 
         digest = hashlib.sha256()
         for w in model.weights:
-            digest.update(np.asarray(w).tobytes())
+            digest.update(np.asarray(w.numpy() if hasattr(w, "numpy") else w).tobytes())
         opt = getattr(model, "optimizer", None)
         if opt is not None and hasattr(opt, "iterations"):
             digest.update(str(int(np.asarray(opt.iterations))).encode())

@@ -27,7 +27,7 @@ _cache: dict[tuple, dict] = {}
 def _fingerprint(model) -> str:
     h = hashlib.sha256()
     for w in model.weights:
-        h.update(np.asarray(w).tobytes())
+        h.update(np.asarray(w.numpy() if hasattr(w, "numpy") else w).tobytes())
     try:
         h.update(json.dumps(model.get_config(), sort_keys=True, default=str).encode())
         h.update(json.dumps(model.optimizer.get_config(), sort_keys=True, default=str).encode())
@@ -39,7 +39,7 @@ def _fingerprint(model) -> str:
 def weights_digest(model) -> str:
     h = hashlib.sha256()
     for w in model.weights:
-        h.update(np.asarray(w).tobytes())
+        h.update(np.asarray(w.numpy() if hasattr(w, "numpy") else w).tobytes())
     return h.hexdigest()
 
 
