@@ -4,10 +4,12 @@ In one run, on copies of the same freshly generated course with the same submiss
   1. plain `nbgrader autograde day76` (one student after another),
   2. `autograder grade` with 2 local workers, every kernel sandboxed,
   3. the same again unchanged (the incremental regrade: nothing should execute),
-  4. sandbox overhead: a few submissions graded by one worker with and without the sandbox.
+  4. the clean verifier's cost: the same class graded with test cells run in the kernel
+     (`--kernel-tests`, as plain nbgrader does) against the default (decided in a clean process),
+  5. sandbox overhead: a few submissions graded by one worker with and without the sandbox.
 Prints wall times and ratios; checks that both graders gave every student the same cell scores.
 Set BENCH_STUDENTS (default 20) and BENCH_OVERHEAD_STUDENTS (default 3) to change the sizes, and
-BENCH_PARTS=speed or BENCH_PARTS=overhead to run one half only.
+BENCH_PARTS (default speed,verifier,overhead) to run some parts only.
 """
 
 from __future__ import annotations
@@ -20,16 +22,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from autograder import gradebook, nbgrader_cli
-from autograder.course import Course
-from day76 import recipes  # noqa: E402
-from course_support import COURSE, EXAMPLES  # noqa: E402
+from autograder import gradebook, nbgrader_cli  # noqa: E402
+from autograder.course import Course  # noqa: E402
 from autograder.grading.coordinator import grade_assignment  # noqa: E402
 from autograder.grading.runners import LocalRunner  # noqa: E402
+from day76 import EXAMPLES, HOMEWORK, recipes  # noqa: E402
 
+COURSE = Course.load(HOMEWORK)
 # honest variants: complete, an alternative complete one, and half done
 VARIANT_RECIPES = [EXAMPLES / "good.py", EXAMPLES / "partial.py",
-                   course.REPO_ROOT / "tests" / "fixtures" / "submissions" / "alternative.py"]
+                   HOMEWORK.parent / "tests" / "fixtures" / "submissions" / "alternative.py"]
 
 
 def make_class(root: Path, n: int) -> list[str]:
@@ -81,16 +83,16 @@ def main() -> int:
     n_overhead = int(os.environ.get("BENCH_OVERHEAD_STUDENTS", "3"))
     work = Path(tempfile.mkdtemp(prefix="day76-grading-bench-"))
     try:
-        base = nbgrader_cli.copy_course(work / "base")
+        base = nbgrader_cli.copy_course(work / "base", HOMEWORK)
         nbgrader_cli.run(["generate_assignment", COURSE.assignment, "--force"], base)
         students = make_class(base, n)
-        plain, ours, overhead = (work / name for name in ("plain", "ours", "overhead"))
-        for dest in (plain, ours, overhead):
+        plain, ours, kernel, overhead = (work / name for name in ("plain", "ours", "kernel", "overhead"))
+        for dest in (plain, ours, kernel, overhead):
             shutil.copytree(base, dest)
         print(f"synthetic class: {n} honest submissions of {COURSE.assignment} "
               f"({os.cpu_count()} cores)", flush=True)
 
-        parts = os.environ.get("BENCH_PARTS", "speed,overhead").split(",")
+        parts = os.environ.get("BENCH_PARTS", "speed,verifier,overhead").split(",")
         if "speed" not in parts:
             return overhead_only(overhead, students[:n_overhead])
         t_plain, _ = timed(lambda: nbgrader_cli.run(["autograde", COURSE.assignment, "--force"], plain))
@@ -103,16 +105,23 @@ def main() -> int:
         print(f"regrade of the unchanged class:         {t_regrade:8.1f} s "
               f"({len(again.executed)} executed)", flush=True)
 
+        t_kernel = float("nan")
+        if "verifier" in parts:
+            t_kernel, in_kernel = timed(lambda: grade_assignment(kernel, COURSE.assignment, runner=LocalRunner(2),
+                                                                 verify=False, progress=False))
+            print(f"the same, test cells in the kernel:     {t_kernel:8.1f} s", flush=True)
         per_sub, t_bare, t_boxed, few = sandbox_overhead(overhead, students[:n_overhead]) \
             if "overhead" in parts else (float("nan"), 0.0, 0.0, [])
 
-        same = gradebook.cell_scores(plain) == gradebook.cell_scores(ours)
+        same = gradebook.cell_scores(plain, COURSE.assignment) == gradebook.cell_scores(ours, COURSE.assignment)
         failed = [s for s, r in first.results.items() if not r.ok]
         print()
         print(f"speed-up, plain / ours (2 workers):     {t_plain / t_ours:8.2f} x   (target >= 1.7)")
         if few:
             print(f"sandbox overhead per submission:        {per_sub:8.2f} s   (target < 1 s; median of "
                   f"{len(few)}, 1 worker: {t_boxed:.1f} s sandboxed vs {t_bare:.1f} s bare in total)")
+        if t_kernel == t_kernel:
+            print(f"clean verifier's cost, ours / kernel:   {t_ours / t_kernel:8.2f} x   (target <= 1.10)")
         print(f"first grading / unchanged regrade:      {t_ours / t_regrade:8.1f} x   (target >= 20)")
         print(f"same cell scores as plain nbgrader:     {'yes' if same else 'NO'}"
               + (f"; not gradable: {failed}" if failed else ""))
