@@ -158,6 +158,8 @@ def test_run_tests_decides_cells_in_a_fresh_python(tmp_path, trained):
     tests = [{"grade_id": "t1", "source": "print(len(models))\nassert histories['A'].model is models['A']\n1.5",
               "export": "exports/t1"},
              {"grade_id": "t2", "source": "assert models['A'] is None, 'not None'", "export": "exports/t1"},
+             {"grade_id": "t4", "source": "from IPython.display import display\ndisplay({'text/plain': '', 'x/y': 1}, raw=True)",
+              "export": "exports/t1"},
              {"grade_id": "t3", "source": "x = 1", "export": "exports/missing"}]
     (job / "tests.json").write_text(json.dumps(tests))
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
@@ -170,3 +172,4 @@ def test_run_tests_decides_cells_in_a_fresh_python(tmp_path, trained):
         {"output_type": "execute_result", "execution_count": None, "metadata": {}, "data": {"text/plain": "1.5"}}]
     assert results["t2"]["outputs"][-1]["ename"] == "AssertionError" and results["t2"]["outputs"][-1]["evalue"] == "not None"
     assert results["t3"]["status"] == "missing" and results["t3"]["outputs"][0]["output_type"] == "error"
+    assert results["t4"]["outputs"] == [{"output_type": "display_data", "data": {"text/plain": "", "x/y": 1}, "metadata": {}}]

@@ -27,10 +27,28 @@ import traceback
 from .rehydrate import Rebuilder
 
 STREAM_LIMIT = 200_000
+_displayed: list[dict] = []
+
+
+def _display(*objs, raw: bool = False, **kwargs) -> None:
+    """IPython.display.display as a kernel records it: a display_data output per object (test code
+    leaves machine-readable records for reports this way)."""
+    for obj in objs:
+        data = obj if raw and isinstance(obj, dict) else {"text/plain": repr(obj)}
+        _displayed.append({"output_type": "display_data", "data": data, "metadata": {}})
+
+
+def _install_display() -> None:
+    try:
+        import IPython.display
+    except ImportError:
+        return
+    IPython.display.display = _display
 
 
 def _run_cell(source: str, namespace: dict, grade_id: str) -> list[dict]:
     outputs: list[dict] = []
+    _displayed.clear()
     out, err = io.StringIO(), io.StringIO()
     result = None
     try:
@@ -43,12 +61,14 @@ def _run_cell(source: str, namespace: dict, grade_id: str) -> list[dict]:
     except Exception as exc:  # a failing test is an error output, exactly as in a kernel
         if out.getvalue():
             outputs.append({"output_type": "stream", "name": "stdout", "text": out.getvalue()[:STREAM_LIMIT]})
+        outputs.extend(_displayed)
         ename, evalue = type(exc).__name__, str(exc)
         outputs.append({"output_type": "error", "ename": ename, "evalue": evalue,
                         "traceback": [f"{ename}: {evalue}"]})
         return outputs
     if out.getvalue():
         outputs.append({"output_type": "stream", "name": "stdout", "text": out.getvalue()[:STREAM_LIMIT]})
+    outputs.extend(_displayed)
     if result is not None:
         outputs.append({"output_type": "execute_result", "execution_count": None, "metadata": {},
                         "data": {"text/plain": repr(result)[:STREAM_LIMIT]}})
@@ -82,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     job_dir = argv[0]
     os.environ.setdefault("MPLBACKEND", "Agg")
+    _install_display()
     try:
         results = verify(job_dir)
     except Exception:
