@@ -80,15 +80,41 @@ class Repo:
         _git(["rm", "-q", "--", path], cwd=self.work)
         return self
 
-    def commit(self, message: str = "homework", date: str | None = None, branch: str | None = None) -> str:
-        """Commit everything; `date` (e.g. "2026-11-20T10:00:00+00:00") sets author and committer time."""
+    def symlink(self, path: str, points_to: str) -> "Repo":
+        """A symbolic link in the repository (git stores the link, not the file it names)."""
+        target = self.work / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_symlink() or target.exists():
+            target.unlink()
+        os.symlink(points_to, target)
+        return self
+
+    def commit(self, message: str = "homework", date: str | None = None, branch: str | None = None,
+               amend: bool = False, orphan: bool = False, author_date: str | None = None) -> str:
+        """Commit everything and push (force: an amended history replaces the old one on the server).
+
+        `date` (e.g. "2026-11-20T10:00:00+00:00") sets author and committer time; `author_date`
+        the author's alone (an amend keeps the author date and takes a new committer date).
+        `orphan` starts `branch` with no history (a local repository pushed next to GitHub's own).
+        """
         env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else {}
-        if branch:
+        if author_date:
+            env["GIT_AUTHOR_DATE"] = author_date
+        if branch and orphan:
+            _git(["checkout", "-q", "--orphan", branch], cwd=self.work)
+        elif branch:
             _git(["checkout", "-q", "-B", branch], cwd=self.work)
         _git(["add", "-A"], cwd=self.work)
-        _git(["commit", "-q", "--allow-empty", "-m", message], cwd=self.work, env=env)
+        _git(["commit", "-q", "--allow-empty", *(["--amend", "--no-edit"] if amend else []), "-m", message],
+             cwd=self.work, env=env)
         self.push()
         return self.head()
+
+    def pull_request(self, number: int, commit: str | None = None) -> "Repo":
+        """Publish `commit` (default HEAD) as pull request #number's head, `refs/pull/<n>/head`, as GitHub does."""
+        _git(["push", "-q", "--force", str(self.bare), f"{commit or self.head()}:refs/pull/{number}/head"],
+             cwd=self.work)
+        return self
 
     def checkout(self, branch: str) -> "Repo":
         _git(["checkout", "-q", branch], cwd=self.work)
@@ -145,6 +171,10 @@ class GitServer:
     def gist(self, gist_id: str) -> Repo:
         """A gist https://gist.github.com/<user>/<gist_id> (cloned as https://gist.github.com/<id>.git)."""
         return self._new(f"gist/{gist_id}.git")
+
+    def set_default_branch(self, owner: str, name: str, branch: str) -> None:
+        """The repository's default branch (what GitHub's HEAD points at)."""
+        _git(["symbolic-ref", "HEAD", f"refs/heads/{branch}"], cwd=self.root / "github" / owner / f"{name}.git")
 
     def delete(self, owner: str, name: str) -> None:
         """The student deleted the repository (GitHub then answers 404)."""

@@ -48,7 +48,7 @@ SAFE_CONFIG = {
 
 
 class GitFailure(Exception):
-    """A git step failed; `kind` is one of repo_missing, timed_out, too_large, bad_ref, git_error."""
+    """A git step failed; `kind`: repo_missing, unauthorized, timed_out, too_large, bad_ref, git_error."""
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
@@ -81,22 +81,41 @@ class GitRunner:
             "LC_ALL": "C",
         })
         # Settings the instructor passes to git through GIT_CONFIG_* (a proxy, an insteadOf) are
-        # kept; ours come after them, so the safety settings win.
-        config = inherited_config(os.environ)
-        for key, value in SAFE_CONFIG.items():
-            config.pop(key, None)
-            config[key] = value
-        config.update(self.extra_config)
+        # kept, repeated keys included (a key may rightly appear twice, e.g. two insteadOf for one
+        # mirror); ours come after them and replace theirs, so the safety settings win.
+        ours = {**SAFE_CONFIG, **self.extra_config}
+        pairs = [(k, v) for k, v in inherited_pairs(os.environ) if k.lower() not in {o.lower() for o in ours}]
+        pairs += list(ours.items())
         if self.token:
             header = "Authorization: Basic " + base64.b64encode(
                 f"x-access-token:{self.token}".encode()).decode()
-            for scope in self.token_scopes:
-                config[f"http.{scope}.extraHeader"] = header
-        for i, (key, value) in enumerate(config.items()):
+            for scope in self.scopes(pairs):
+                pairs.append((f"http.{scope}.extraHeader", header))
+        for i, (key, value) in enumerate(pairs):
             env[f"GIT_CONFIG_KEY_{i}"] = key
             env[f"GIT_CONFIG_VALUE_{i}"] = value
-        env["GIT_CONFIG_COUNT"] = str(len(config))
+        env["GIT_CONFIG_COUNT"] = str(len(pairs))
         return env
+
+    def scopes(self, pairs: list[tuple[str, str]] | None = None) -> list[str]:
+        """URL prefixes the token is sent to: GitHub's, and any mirror that stands in for them.
+
+        git matches `http.<url>.extraHeader` against the URL *after* `url.<base>.insteadOf` has
+        rewritten it, so a header scoped to https://github.com/ never reaches a mirror; each
+        `insteadOf` whose value is one of our scopes adds its base.
+        """
+        if pairs is None:
+            pairs = [*inherited_pairs(os.environ), *self.extra_config.items()]
+        out = list(self.token_scopes)
+        for key, value in pairs:
+            m = re.fullmatch(r"url\.(.+)\.insteadof", key, re.IGNORECASE)
+            if m and any(value.startswith(scope) or scope.startswith(value) for scope in self.token_scopes):
+                if m.group(1) not in out:
+                    out.append(m.group(1))
+        return out
+
+    def sends_token_to(self, url: str) -> bool:
+        return bool(self.token) and any(url.startswith(s) for s in self.token_scopes)
 
     def mask(self, text: str) -> str:
         """Hide the token (and its base64 header form) in anything we report."""
@@ -167,26 +186,34 @@ def _mib(n: int) -> str:
     return f"{n / 2**20:.0f} MiB" if n >= 2**20 else f"{n} bytes"
 
 
-def inherited_config(environ) -> dict[str, str]:
-    """The GIT_CONFIG_COUNT/KEY_n/VALUE_n settings of an environment, as a dict."""
+def inherited_pairs(environ) -> list[tuple[str, str]]:
+    """The GIT_CONFIG_COUNT/KEY_n/VALUE_n settings of an environment, in order, repeats kept."""
     try:
         count = int(environ.get("GIT_CONFIG_COUNT", "0") or 0)
     except ValueError:
-        return {}
-    out = {}
+        return []
+    out = []
     for i in range(count):
         key = environ.get(f"GIT_CONFIG_KEY_{i}")
         if key:
-            out[key] = environ.get(f"GIT_CONFIG_VALUE_{i}", "")
+            out.append((key, environ.get(f"GIT_CONFIG_VALUE_{i}", "")))
     return out
 
 
+def inherited_config(environ) -> dict[str, str]:
+    """The same as a dict (the last value of a repeated key), for looking one setting up."""
+    return dict(inherited_pairs(environ))
+
+
 def classify(stderr: str) -> str:
-    """Tell 'the repository is gone or private' from other git errors, from git's own words."""
+    """Tell 'not there', 'not allowed' and 'too slow' from other git errors, from git's own words."""
     low = stderr.lower()
-    if any(s in low for s in ("not found", "could not read username", "authentication failed",
-                              "repository not found", "403", "401", "404", "terminal prompts disabled",
-                              "does not appear to be a git repository", "access denied")):
+    if any(s in low for s in ("authentication failed", "could not read username", "could not read password",
+                              "401", "403", "terminal prompts disabled", "access denied",
+                              "invalid username or", "permission denied")):
+        return "unauthorized"
+    if any(s in low for s in ("not found", "repository not found", "404",
+                              "does not appear to be a git repository")):
         return "repo_missing"
     if "timed out" in low or "timeout" in low:
         return "timed_out"
@@ -210,10 +237,15 @@ def ls_remote(runner: GitRunner, url: str) -> dict[str, str]:
     return refs
 
 
-def resolve_ref(refs: dict[str, str], words: tuple[str, ...]) -> tuple[str, str, str]:
+def branches(refs: dict[str, str]) -> list[str]:
+    return sorted(name[len("refs/heads/"):] for name in refs if name.startswith("refs/heads/"))
+
+
+def resolve_ref(refs: dict[str, str], words: tuple[str, ...]) -> tuple[str, str | None, str]:
     """Split `words` (ref then path, from /blob/<ref>/<path>) by the longest matching ref.
 
-    Returns (ref name as pasted, commit, path). A 40-hex commit id is taken as is.
+    Returns (ref name as pasted, commit, path). A 40-hex commit id is taken as is; a shorter hex
+    word (a short commit id, 7+ digits) comes back with commit None, for the clone to resolve.
     """
     for n in range(len(words), 0, -1):
         name = "/".join(words[:n])
@@ -222,10 +254,16 @@ def resolve_ref(refs: dict[str, str], words: tuple[str, ...]) -> tuple[str, str,
                 return name, refs[full], "/".join(words[n:])
     if words and re.fullmatch(r"[0-9a-fA-F]{40}", words[0]):
         return words[0], words[0].lower(), "/".join(words[1:])
+    if words and re.fullmatch(r"[0-9a-fA-F]{7,39}", words[0]):
+        return words[0].lower(), None, "/".join(words[1:])
     if words and words[0] == "HEAD" and "HEAD" in refs:
         return "HEAD", refs["HEAD"], "/".join(words[1:])
     shown = words[0] if words else ""
-    raise GitFailure("bad_ref", f"the branch or tag '{shown}' does not exist in the repository")
+    known = branches(refs)
+    there = (f"; its branches: {', '.join(known[:10])}" + (" ..." if len(known) > 10 else "")) if known \
+        else "; it has no branches yet"
+    raise GitFailure("bad_ref", f"the branch or tag '{shown}' does not exist in the repository{there}: "
+                                "paste the link again from GitHub")
 
 
 def clone(runner: GitRunner, url: str, dest: Path) -> None:
@@ -235,11 +273,24 @@ def clone(runner: GitRunner, url: str, dest: Path) -> None:
 
 
 def ensure_commit(runner: GitRunner, repo: Path, commit: str) -> None:
-    """Fetch a commit the clone lacks (e.g. a permalink to a commit on no branch)."""
+    """Fetch a commit the clone lacks (a permalink to a commit on no branch, a pull request's head)."""
     try:
         runner.run(["cat-file", "-e", f"{commit}^{{commit}}"], cwd=repo)
     except GitFailure:
         try:
             runner.run(["fetch", "--quiet", "--filter=blob:none", "origin", commit], cwd=repo)
         except GitFailure as exc:
+            if exc.kind in ("timed_out", "too_large"):
+                raise
             raise GitFailure("bad_ref", f"commit {commit[:10]} is not in the repository") from exc
+
+
+def has_commit(runner: GitRunner, repo: Path, commit: str) -> bool:
+    """Is the commit in the repository (fetched if it is only reachable by its id)?"""
+    try:
+        ensure_commit(runner, repo, commit)
+        return True
+    except GitFailure as exc:
+        if exc.kind in ("timed_out", "too_large"):
+            raise
+        return False
