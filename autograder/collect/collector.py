@@ -69,7 +69,11 @@ class Settings:
 
     @property
     def release_digest(self) -> str:
-        return digest(notebook_bytes(self.release)) if self.release is not None else ""
+        if self.release is None:       # what the rules compare (cell ids and outputs aside)
+            return ""
+        cells = [(c.get("cell_type"), "".join(c.get("source", "")), repr(c.get("metadata", {}).get("nbgrader")))
+                 for c in self.release.get("cells", [])]
+        return hashlib.sha256(repr(cells).encode()).hexdigest()
 
     def show(self, moment: datetime) -> str:
         """A time as people read it: in the course's zone, with its offset."""
@@ -443,7 +447,7 @@ def _late_dir(settings: Settings, student: str) -> Path:
 
 
 def _protect_on_time(result: CollectionResult, taken: _Taken, late: bool, previous: dict | None,
-                     key: dict, settings: Settings, nb: nbformat.NotebookNode) -> dict | None:
+                     key: dict, settings: Settings, nb: nbformat.NotebookNode, repo: _Repo) -> dict | None:
     """Keep on-time work collected before rather than late or older work offered now.
 
     Returns the state record to keep (the previous one, updated), or None when the new work may
@@ -459,20 +463,30 @@ def _protect_on_time(result: CollectionResult, taken: _Taken, late: bool, previo
     before = datetime.fromisoformat(previous["commit_time"])
     if not late and taken.when >= before:
         return None       # more on-time work than last time: take it
-    why = "committed after the deadline" if late else "older than it (the history was rewritten)"
     offered = f"{taken.commit[:10]} {settings.show(taken.when)}"
     _fill(result, previous, settings)
     result.status, result.kept_previous = Status.COLLECTED, True
-    result.ignored = [f"{offered} ({'after the deadline' if late else 'older, history rewritten'})"]
+    if late:
+        result.ignored = [f"{offered} (after the deadline)"]
+        now = f"{taken.path} at commit {offered}, committed after the deadline"
+        late_sha = taken.commit
+    else:
+        result.ignored = [f"{offered} (older: the history was rewritten)"] + _ignored_words(taken.ignored, settings)
+        now = f"{taken.path} at commit {offered}, older than it (the history was rewritten)"
+        if taken.ignored:
+            now += " and later commits after the deadline (" + ", ".join(
+                w.split()[0] for w in _ignored_words(taken.ignored, settings)) + ")"
+        late_sha = taken.ignored[0][0] if taken.ignored else None
     result.reason = (f"kept the on-time submission collected before (commit {previous['commit'][:10]}, "
-                     f"{settings.show(before)}): the repository now offers {taken.path} at commit "
-                     f"{offered}, {why}; recorded, not graded")
-    if settings.keep_late:
+                     f"{settings.show(before)}): the repository now offers {now}; recorded, not graded")
+    if settings.keep_late and late_sha:
+        late_nb = nb if late_sha == taken.commit else read_notebook(repo.blob(late_sha, taken.path), taken.path)
+        when = taken.when if late_sha == taken.commit else taken.ignored[0][1]
         folder = _late_dir(settings, result.student)
-        _atomic_write(folder / settings.notebook_name, notebook_bytes(nb))
-        _atomic_write(folder / "timestamp.txt", (dl.nbgrader_timestamp(taken.when) + "\n").encode())
+        _atomic_write(folder / settings.notebook_name, notebook_bytes(late_nb))
+        _atomic_write(folder / "timestamp.txt", (dl.nbgrader_timestamp(when) + "\n").encode())
         result.late_copy = str(folder / settings.notebook_name)
-        result.reason += f"; kept beside it in {folder}"
+        result.reason += f"; the late version is kept beside it in {folder}"
     return {**previous, "key": key, "ignored": result.ignored, "reason": result.reason,
             "late_copy": result.late_copy, "kept_previous": True}
 
@@ -535,7 +549,7 @@ def collect_one(row: RosterRow, settings: Settings, previous: dict | None,
             raise _Stop(Status.INVALID_NOTEBOOK, str(exc)) from None
 
         late = dl.is_late(taken.when, settings.deadline)
-        kept = _protect_on_time(result, taken, late, previous, key, settings, nb)
+        kept = _protect_on_time(result, taken, late, previous, key, settings, nb, repo)
         if kept is not None:
             log.warning("%s: %s", result.student_id, result.reason)
             return result, kept
