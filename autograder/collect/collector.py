@@ -181,13 +181,39 @@ class _Repo:
         except GitFailure:
             return None
 
+    def _ref_list(self) -> list[tuple[str, str]]:
+        """[(ref name, commit)] of the clone's branches and tags, newest commit first (tags peeled)."""
+        if not hasattr(self, "_refs"):
+            out = self.git("for-each-ref", "--sort=-committerdate",
+                           "--format=%(refname)%00%(objectname)%00%(*objectname)", "refs/heads", "refs/tags")
+            self._refs = []
+            for line in out.splitlines():
+                name, sha, peeled = (line.split("\0") + ["", ""])[:3]
+                self._refs.append((name, peeled or sha))
+        return self._refs
+
+    def refs(self) -> dict[str, str]:
+        """The clone's refs in `fetch.ls_remote`'s shape (HEAD, symref:HEAD, refs/heads/*, refs/tags/*)."""
+        refs = dict(self._ref_list())
+        head = (self.path / "HEAD").read_text(encoding="utf-8").strip()
+        if head.startswith("ref: "):
+            refs["symref:HEAD"] = head[5:]
+            if head[5:] in refs:
+                refs["HEAD"] = refs[head[5:]]
+        return refs
+
     def branches_newest_first(self) -> list[tuple[str, str]]:
-        out = self.git("for-each-ref", "--sort=-committerdate", "--format=%(refname)%00%(objectname)",
-                       "refs/heads", "refs/tags")
-        pairs = [tuple(line.split("\0", 1)) for line in out.splitlines() if "\0" in line]
-        heads = [(r[len("refs/heads/"):], sha) for r, sha in pairs if r.startswith("refs/heads/")]
-        tags = [("tag " + r[len("refs/tags/"):], sha) for r, sha in pairs if r.startswith("refs/tags/")]
+        heads = [(r[len("refs/heads/"):], sha) for r, sha in self._ref_list() if r.startswith("refs/heads/")]
+        tags = [("tag " + r[len("refs/tags/"):], sha) for r, sha in self._ref_list() if r.startswith("refs/tags/")]
         return heads + tags
+
+    def last_touch(self, rev: str, path: str) -> tuple[str, datetime] | None:
+        """The last commit at or before `rev` that changed `path`, and its (committer) time."""
+        out = self.git("log", "-1", "--format=%H %ct", rev, "--", path).strip()
+        if not out:
+            return None
+        sha, _, when = out.partition(" ")
+        return sha, dl.from_epoch(int(when))
 
     def late_commits(self, on_time: str, tip: str, path: str, deadline: datetime) -> list[tuple[str, datetime]]:
         """Commits on the branch after the one taken, committed after the deadline, touching `path`."""
@@ -233,11 +259,14 @@ def _tips(refs: dict[str, str], target: Target) -> list[_Tip]:
 
 
 def _search_key(refs: dict[str, str], target: Target) -> str:
-    """What a re-run compares to know nothing changed: the refs this link can reach."""
-    if target.pull is not None or target.ref_path or target.ref:
-        wanted = {k: v for k, v in refs.items() if k.startswith(("refs/pull/", "refs/heads/", "refs/tags/", "HEAD"))}
+    """What a re-run compares to know nothing changed: the refs this link can reach.
+
+    The same from `git ls-remote` and from a fresh clone's refs (a clone has no refs/pull/*).
+    """
+    if target.pull is not None:
+        wanted = {k: v for k, v in refs.items() if k == f"refs/pull/{target.pull}/head"}
     else:
-        wanted = {k: v for k, v in refs.items() if k.startswith(("refs/heads/", "refs/tags/", "HEAD"))}
+        wanted = {k: v for k, v in refs.items() if k == "HEAD" or k.startswith(("refs/heads/", "refs/tags/"))}
     return hashlib.sha256(repr(sorted(wanted.items())).encode()).hexdigest()
 
 
@@ -379,7 +408,7 @@ def _take(repo: _Repo, target: Target, tips: list[_Tip], settings: Settings) -> 
         raise _Stop(Status.INVALID_NOTEBOOK,
                     f"{path} is a symbolic link (to '{link_to}'), not the notebook: git stores only the "
                     "link; commit the notebook file itself")
-    commit = repo.last_commit(snapshot, path) or snapshot
+    commit, when = repo.last_touch(snapshot, path) or (snapshot, repo.commit_time(snapshot))
     size = int(repo.git("cat-file", "-s", f"{snapshot}:{path}").strip())
     if size > settings.max_bytes:
         raise _Stop(Status.TOO_LARGE,
@@ -391,15 +420,38 @@ def _take(repo: _Repo, target: Target, tips: list[_Tip], settings: Settings) -> 
         ignored = repo.late_commits(snapshot, tip.commit, path, settings.deadline)
     where = tip.label if tip is tips[0] else (f"{tip.label}; {tips[0].label} has no notebook"
                                               + (" on time" if on_time_pass else ""))
-    return _Taken(snapshot, path, rule, [o for o in others if o != path], commit, repo.commit_time(commit),
-                  data, where, ignored)
+    return _Taken(snapshot, path, rule, [o for o in others if o != path], commit, when, data, where, ignored)
+
+
+def _take_searching(repo: _Repo, target: Target, tips: list[_Tip], settings: Settings) -> _Taken:
+    """`_take` from the ref the link names; for a link naming none, the default branch first and
+    every branch and tag only when it has no notebook (or, with a deadline, only late work)."""
+    if not tips:           # no default branch advertised, but there may be branches
+        tips = _all_tips(repo, tips, target)
+        if not tips:
+            raise _Stop(Status.FILE_NOT_FOUND, f"{_web_url(target)} is empty: push the notebook to it")
+        return _take(repo, target, tips, settings)
+    if tips[0].explicit:
+        return _take(repo, target, tips, settings)
+    try:
+        taken = _take(repo, target, tips, settings)
+    except _Stop as stop:
+        if stop.status is not Status.FILE_NOT_FOUND:
+            raise
+        taken = None
+    if taken is not None and not dl.is_late(taken.when, settings.deadline):
+        return taken
+    everywhere = _all_tips(repo, tips, target)
+    if len(everywhere) == len(tips) and taken is not None:
+        return taken
+    return _take(repo, target, everywhere, settings)
 
 
 def _all_tips(repo: _Repo, tips: list[_Tip], target: Target) -> list[_Tip]:
     """A link that names no ref: the default branch, then the other branches (newest first), then tags."""
-    if not tips or tips[0].explicit:
+    if tips and tips[0].explicit:
         return tips
-    seen = {tips[0].commit}
+    seen = {t.commit for t in tips}
     out = list(tips)
     for name, sha in repo.branches_newest_first():
         if sha in seen:
@@ -512,35 +564,42 @@ def collect_one(row: RosterRow, settings: Settings, previous: dict | None,
                            settings.git_config, settings.token,
                            **({"token_scopes": settings.token_scopes} if settings.token_scopes else {}))
         try:
-            refs = ls_remote(runner, target.clone_url)
+            repo = _Repo(runner, workdir / "repo.git")
+            # A re-run asks the remote for its refs first (one request) to skip what has not
+            # changed; a first collection clones straight away and reads the refs from the clone.
+            # Pull requests' heads are only in the remote's list.
+            ask_remote = target.pull is not None or bool(
+                previous and submission_intact(settings.course_root, result.student, settings.assignment,
+                                               settings.notebook_name, previous.get("sha256")))
+            if ask_remote:
+                refs = ls_remote(runner, target.clone_url)
+            else:
+                clone(runner, target.clone_url, repo.path)
+                refs = repo.refs()
             tips = _tips(refs, target)
             key = {"link": row.link.strip(), "refs": _search_key(refs, target), "notebook": settings.notebook_name,
                    "deadline": settings.deadline.isoformat() if settings.deadline else "",
                    "release": settings.release_digest}
-            if (previous and previous.get("key") == key and
+            if (ask_remote and previous and previous.get("key") == key and
                     submission_intact(settings.course_root, result.student, settings.assignment,
                                       settings.notebook_name, previous.get("sha256"))):
                 _fill(result, previous, settings)
                 result.unchanged = True
                 result.reason = "unchanged since the last collection: " + previous.get("reason", "")
                 return result, None
-            repo = _Repo(runner, workdir / "repo.git")
-            clone(runner, target.clone_url, repo.path)
+            if ask_remote:
+                clone(runner, target.clone_url, repo.path)
+            known = set(repo.refs().values())
             for tip in tips:
                 if tip.commit is None:     # a short commit id: only the clone can resolve it
-                    short = tip.short
-                    tip.commit = repo.rev_parse(short)
+                    tip.commit = repo.rev_parse(tip.short)
                     if tip.commit is None:
                         raise _Stop(Status.FILE_NOT_FOUND,
-                                    f"commit {short} is not on any branch or tag of {_web_url(target)}: "
+                                    f"commit {tip.short} is not on any branch or tag of {_web_url(target)}: "
                                     "paste the link with the full commit id, or the branch's link")
-                else:
+                elif tip.commit not in known:   # a commit on no branch, a pull request's head
                     ensure_commit(runner, repo.path, tip.commit)
-            if tips:
-                tips = _all_tips(repo, tips, target)
-            else:          # no HEAD advertised, but there are branches
-                tips = [_Tip(f"branch {n}", s, target.path or "", False) for n, s in repo.branches_newest_first()]
-            taken = _take(repo, target, tips, settings)
+            taken = _take_searching(repo, target, tips, settings)
         except GitFailure as exc:
             raise _git_stop(exc, target, settings, runner) from None
         try:

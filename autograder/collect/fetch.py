@@ -168,7 +168,10 @@ class GitRunner:
                     pass
                 proc.wait()
                 break
-            time.sleep(0.05)
+            try:       # returns as soon as git exits: most commands take milliseconds
+                proc.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                pass
         for t in threads:
             t.join(timeout=5)
         if reason is None and watch is not None and watch.exists() and self._size(watch) > self.max_repo_bytes:
@@ -222,7 +225,8 @@ def classify(stderr: str) -> str:
 
 def ls_remote(runner: GitRunner, url: str) -> dict[str, str]:
     """{ref name: commit} of the remote, plus "HEAD"; asks the server, clones nothing."""
-    out = runner.run(["ls-remote", "--symref", url])
+    # protocol v0 here: one HTTP request (v2 needs two) for the same list of every ref
+    out = runner.run(["-c", "protocol.version=0", "ls-remote", "--symref", url])
     refs: dict[str, str] = {}
     for line in str(out).splitlines():
         if line.startswith("ref:"):
