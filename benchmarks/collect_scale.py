@@ -5,8 +5,8 @@ process (as an instructor runs it):
   1. the first collection (every repository listed, cloned and read),
   2. the same again, nothing pushed (only `git ls-remote` per student: nothing is cloned),
   3. again after 50 students pushed a new version.
-Prints wall time, seconds per student and the peak memory (max RSS) of the collecting process for
-each, and checks that every student was collected each time. The git server (tests' stand-in for
+Prints wall time, milliseconds per student, the peak memory (max RSS) of the collecting process,
+and CPU seconds (the collector with its git commands; the local git server) for each, and checks that every student was collected each time. The git server (tests' stand-in for
 GitHub, git's own http-backend) runs in this process and shares the machine, so these are upper
 bounds for the collector. BENCH_STUDENTS (default 1000), BENCH_JOBS (default 8), BENCH_PUSHES
 (default 50) change the sizes. Aim (issue 13): first run under 2 minutes, unchanged re-run under 15 s.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -88,8 +89,15 @@ def push_new_versions(server: GitServer, students: list[str], work: Path) -> Non
         _git(["push", "-q", "origin", "HEAD"], cwd=clone)
 
 
-def collect(course: Path, roster: Path, jobs: int, env: dict) -> tuple[float, float, Counter]:
-    """(wall seconds, peak RSS MiB of the collecting process, status counts) of one CLI run."""
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def collect(course: Path, roster: Path, jobs: int, env: dict) -> tuple[float, float, float, float, Counter]:
+    """(wall s, peak RSS MiB of the collecting process, its CPU s (git included), the git server's
+    CPU s, status counts) of one CLI run."""
+    before = cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", RUN_COLLECT, "collect", str(roster), ASSIGNMENT,
                              "--course", str(course), "--jobs", str(jobs)],
@@ -104,7 +112,9 @@ def collect(course: Path, roster: Path, jobs: int, env: dict) -> tuple[float, fl
     with open(course / "collected" / ASSIGNMENT / "report.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     counts = Counter(r["status"] + (" (unchanged)" if r["unchanged"] == "yes" else "") for r in rows)
-    return wall, usage.ru_maxrss / 1024, counts
+    collector_cpu = usage.ru_utime + usage.ru_stime      # the process and the git commands it waited for
+    total_cpu = cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN) - before
+    return wall, usage.ru_maxrss / 1024, collector_cpu, total_cpu - collector_cpu, counts
 
 
 def main() -> int:
@@ -122,25 +132,24 @@ def main() -> int:
         env = server.env(tool_environment())
         env.pop("GITHUB_TOKEN", None)
         print(f"{n} students, --jobs {jobs}; class set up in {time.perf_counter() - t0:.1f} s", flush=True)
+        load = os.getloadavg()[0]
 
-        results = []
-        wall, rss, counts = collect(course, roster, jobs, env)
-        results.append(("first run", wall, rss, counts))
-        wall, rss, counts = collect(course, roster, jobs, env)
-        results.append(("unchanged re-run", wall, rss, counts))
+        results = [("first run", *collect(course, roster, jobs, env)),
+                   ("unchanged re-run", *collect(course, roster, jobs, env))]
         push_new_versions(server, students[:pushes], tmp / "work")
-        wall, rss, counts = collect(course, roster, jobs, env)
-        results.append((f"re-run after {pushes} pushes", wall, rss, counts))
+        results.append((f"re-run after {pushes} pushes", *collect(course, roster, jobs, env)))
 
-        print(f"{'run':<26}{'wall s':>8}{'ms/student':>12}{'peak RSS MiB':>14}  statuses")
-        for label, wall, rss, counts in results:
+        print(f"load average before the runs: {load:.1f} on {os.cpu_count()} cores (other work shares the machine)")
+        print(f"{'run':<26}{'wall s':>8}{'ms/student':>12}{'peak RSS MiB':>14}{'collector CPU s':>17}"
+              f"{'server CPU s':>14}  statuses")
+        for label, wall, rss, cpu, server_cpu, counts in results:
             statuses = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
-            print(f"{label:<26}{wall:>8.1f}{1000 * wall / n:>12.1f}{rss:>14.0f}  {statuses}")
+            print(f"{label:<26}{wall:>8.1f}{1000 * wall / n:>12.1f}{rss:>14.0f}{cpu:>17.1f}{server_cpu:>14.1f}  {statuses}")
         first, again, pushed = (r[1] for r in results)
         print(f"unchanged re-run / first run: {again / first:.2f}; after pushes / first run: {pushed / first:.2f}")
-        ok = (results[0][3].get("collected", 0) == n and results[1][3].get("collected (unchanged)", 0) == n
-              and results[2][3].get("collected", 0) == pushes
-              and results[2][3].get("collected (unchanged)", 0) == n - pushes)
+        counts = [r[-1] for r in results]
+        ok = (counts[0].get("collected", 0) == n and counts[1].get("collected (unchanged)", 0) == n
+              and counts[2].get("collected", 0) == pushes and counts[2].get("collected (unchanged)", 0) == n - pushes)
         if not ok:
             print("unexpected statuses: see above")
             return 1

@@ -223,6 +223,10 @@ def test_a_deadline_without_a_zone_is_read_in_the_course_zone():
     assert taipei == datetime(2026, 11, 27, 16, 0, tzinfo=timezone.utc)
     assert parse_deadline("2026-11-28T00:00+00:00", ZoneInfo("Asia/Taipei")) == datetime(2026, 11, 28, tzinfo=timezone.utc)
     assert not has_zone("2026-11-28 00:00") and has_zone("2026-11-28 00:00Z")
+    from nbgrader.exchange.abc.exchange import Exchange
+
+    from autograder.collect.settings import NBGRADER_TIMEZONE
+    assert Exchange.timezone.default_value == NBGRADER_TIMEZONE      # read without importing nbgrader
     config = Config()
     assert (deadline_zone(config).name, deadline_zone(config).source) == ("UTC", "nbgrader's default c.Exchange.timezone")
     config.Exchange.timezone = "Asia/Taipei"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import json
 import logging
 import os
 import re
@@ -30,8 +31,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Callable, Iterable
-
-import nbformat
 
 from . import deadline as dl
 from .fetch import GitFailure, GitRunner, branches, clone, ensure_commit, ls_remote, resolve_ref
@@ -59,7 +58,7 @@ class Settings:
     git_config: dict[str, str] = field(default_factory=dict)
     token: str | None = None
     token_scopes: tuple[str, ...] | None = None
-    release: nbformat.NotebookNode | None = None    # the blank notebook students started from
+    release: dict | None = None                   # the blank notebook students started from
     keep_late: bool = False
     zone: tzinfo | None = None           # for showing times to people (the course's zone)
 
@@ -482,7 +481,7 @@ def _describe(taken: _Taken, late: bool, settings: Settings) -> str:
     return note
 
 
-def _warnings(nb: nbformat.NotebookNode, path: str, settings: Settings) -> list[str]:
+def _warnings(nb: dict, path: str, settings: Settings) -> list[str]:
     """Things to look at in a notebook that was taken (it is graded all the same)."""
     out = []
     if settings.release is not None and same_sources(nb, settings.release):
@@ -499,7 +498,7 @@ def _late_dir(settings: Settings, student: str) -> Path:
 
 
 def _protect_on_time(result: CollectionResult, taken: _Taken, late: bool, previous: dict | None,
-                     key: dict, settings: Settings, nb: nbformat.NotebookNode, repo: _Repo) -> dict | None:
+                     key: dict, settings: Settings, nb: dict, repo: _Repo) -> dict | None:
     """Keep on-time work collected before rather than late or older work offered now.
 
     Returns the state record to keep (the previous one, updated), or None when the new work may
@@ -726,15 +725,21 @@ def select_students(rows: list[RosterRow], patterns: Iterable[str] | None) -> li
     return chosen
 
 
-def _release(release) -> nbformat.NotebookNode | None:
-    if release is None or isinstance(release, nbformat.NotebookNode):
+def _release(release) -> dict | None:
+    """The release notebook as plain JSON (only its cells and their nbgrader metadata are used)."""
+    if release is None or isinstance(release, dict):
         return release
     path = Path(release)
     if not path.is_file():
         log.warning("no release notebook at %s: collected notebooks are not compared with the blank "
                     "release (run `nbgrader generate_assignment` first)", path)
         return None
-    return nbformat.read(path, as_version=4)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("cannot read the release notebook %s (%s): collected notebooks are not compared with it",
+                    path, exc)
+        return None
 
 
 def collect_class(roster: Path | str | Iterable[RosterRow], course_root: Path | str,
@@ -744,7 +749,7 @@ def collect_class(roster: Path | str | Iterable[RosterRow], course_root: Path | 
                   max_bytes: int = 20 * MiB, max_repo_bytes: int = 200 * MiB,
                   git_config: dict[str, str] | None = None, token: str | None = None,
                   token_scopes: tuple[str, ...] | None = None,
-                  release: Path | str | nbformat.NotebookNode | None = None, keep_late: bool = False,
+                  release: Path | str | dict | None = None, keep_late: bool = False,
                   students: Iterable[str] | None = None, progress: bool | None = None,
                   on_result: Callable[[CollectionResult], None] | None = None) -> list[CollectionResult]:
     """Collect every student's notebook into `<course_root>/submitted/`; results in roster order.

@@ -143,6 +143,17 @@ class GitRunner:
         proc = subprocess.Popen(["git", *args], cwd=cwd, env=self.env(), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         watch = watch if watch is not None else cwd
+        if watch is None:        # nothing lands on disk (ls-remote): only the time limit to watch
+            try:
+                out, err = proc.communicate(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.communicate()
+                raise GitFailure("timed_out", "GitHub did not answer in time") from None
+            return self._result(args, proc.returncode, out, err, binary)
         out_parts: list[bytes] = []
         err_parts: list[bytes] = []
         import threading
@@ -178,8 +189,10 @@ class GitRunner:
             reason = GitFailure("too_large", f"the repository is larger than {_mib(self.max_repo_bytes)}")
         if reason:
             raise reason
-        out, err = b"".join(out_parts), b"".join(err_parts)
-        if proc.returncode != 0:
+        return self._result(args, proc.returncode, b"".join(out_parts), b"".join(err_parts), binary)
+
+    def _result(self, args: list[str], code: int, out: bytes, err: bytes, binary: bool) -> bytes | str:
+        if code != 0:
             message = self.mask(err.decode("utf-8", "replace").strip())
             raise GitFailure(classify(message), message or f"git {args[0]} failed")
         return out if binary else out.decode("utf-8", "replace")

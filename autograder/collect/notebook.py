@@ -11,8 +11,6 @@ import json
 import re
 from pathlib import PurePosixPath
 
-import nbformat
-
 
 class InvalidNotebook(ValueError):
     """The file is not a valid notebook; the message says what the student should fix."""
@@ -62,8 +60,10 @@ def not_a_notebook(name: str, data: bytes | None = None, kind: str | None = None
     return InvalidNotebook(f"{name} is {kind}, not a Jupyter notebook: {_advice(kind)}")
 
 
-def read_notebook(data: bytes, name: str) -> nbformat.NotebookNode:
+def read_notebook(data: bytes, name: str) -> "nbformat.NotebookNode":
     """Parse and validate; never executes anything."""
+    import nbformat   # here, not at import: nbformat's schema validator takes seconds to import
+
     kind = file_kind(name, data)
     if kind is not None:
         raise not_a_notebook(name, data, kind)
@@ -91,7 +91,7 @@ def read_notebook(data: bytes, name: str) -> nbformat.NotebookNode:
     return nb
 
 
-def grade_ids(nb: nbformat.NotebookNode) -> set[str]:
+def grade_ids(nb: dict) -> set[str]:
     """The nbgrader grade ids a notebook carries (its graded, solution and locked cells)."""
     out = set()
     for cell in nb.get("cells", []):
@@ -101,7 +101,7 @@ def grade_ids(nb: nbformat.NotebookNode) -> set[str]:
     return out
 
 
-def same_sources(a: nbformat.NotebookNode, b: nbformat.NotebookNode) -> bool:
+def same_sources(a: dict, b: dict) -> bool:
     """Do two notebooks hold the same cells (type and text), outputs and metadata aside?"""
     def cells(nb):
         return [(c.get("cell_type"), "".join(c.get("source", "")).strip()) for c in nb.get("cells", [])]

@@ -24,6 +24,7 @@ from traitlets import Bool, Float, Int, Unicode, Union
 from traitlets.config import Config, Configurable
 
 MiB = 2 ** 20
+NBGRADER_TIMEZONE = "UTC"     # the default of nbgrader's Exchange.timezone (a test checks it still is)
 _UNITS = {"": 1, "k": 2 ** 10, "m": 2 ** 20, "g": 2 ** 30}
 
 
@@ -83,9 +84,8 @@ def deadline_zone(config: Config | None, override: str | None = None) -> Zone:
     own = Collect(config=config).timezone
     if own:
         return Zone(own, _tz(own, "c.Collect.timezone"), "c.Collect.timezone")
-    from nbgrader.exchange.abc.exchange import Exchange
-
-    exchange = Exchange(config=config)     # nbgrader's own setting, read the way nbgrader reads it
-    set_in_config = "timezone" in config.get("Exchange", {})
-    return Zone(exchange.timezone, _tz(exchange.timezone, "c.Exchange.timezone"),
-                "c.Exchange.timezone" if set_in_config else "nbgrader's default c.Exchange.timezone")
+    # nbgrader's own setting, read from the config without importing nbgrader (seconds of start-up)
+    name = config.get("Exchange", {}).get("timezone")
+    if name:
+        return Zone(name, _tz(name, "c.Exchange.timezone"), "c.Exchange.timezone")
+    return Zone(NBGRADER_TIMEZONE, _tz(NBGRADER_TIMEZONE, "nbgrader"), "nbgrader's default c.Exchange.timezone")

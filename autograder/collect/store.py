@@ -14,7 +14,6 @@ import re
 import tempfile
 from pathlib import Path
 
-import nbformat
 
 _SAFE = re.compile(r"[\w.@+-]+", re.UNICODE)
 
@@ -88,7 +87,9 @@ def save_state(course_root: Path, assignment: str, state: dict[str, dict]) -> No
                   json.dumps(state, indent=1, ensure_ascii=False, sort_keys=True).encode("utf-8"))
 
 
-def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
+def notebook_bytes(nb) -> bytes:
+    import nbformat   # imported when needed: its validator takes seconds to import
+
     return (nbformat.writes(nb) + "\n").encode("utf-8")
 
 
@@ -97,7 +98,7 @@ def digest(data: bytes) -> str:
 
 
 def write_submission(course_root: Path, student: str, assignment: str, notebook_name: str,
-                     nb: nbformat.NotebookNode, timestamp: str) -> tuple[Path, str]:
+                     nb, timestamp: str) -> tuple[Path, str]:
     """Write the notebook (as nbformat writes it) and timestamp.txt; return path and content hash."""
     folder = submission_dir(course_root, student, assignment)
     data = notebook_bytes(nb)
