@@ -24,6 +24,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from autograder.environment import tool_environment
+
 # Identity and clean config for every git command the helper runs itself.
 _GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
@@ -43,7 +45,7 @@ _SERVER_CONFIG = {
 
 
 def _git(args: list[str], cwd: Path | None = None, env: dict | None = None) -> str:
-    full_env = {**os.environ, **_GIT_ENV, **(env or {})}
+    full_env = tool_environment(None, **_GIT_ENV, **(env or {}))
     done = subprocess.run(["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
@@ -262,7 +264,7 @@ class GitServer:
                         self._reply(401, b"Unauthorized\n", {"WWW-Authenticate": 'Basic realm="GitHub"'})
                         return
                 env = {
-                    **os.environ, **config_env(_SERVER_CONFIG),
+                    **tool_environment(), **config_env(_SERVER_CONFIG),
                     "GIT_PROJECT_ROOT": str(server.root),
                     "GIT_HTTP_EXPORT_ALL": "1",
                     "GIT_CONFIG_NOSYSTEM": "1",

@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.environment import tool_environment
+
 from .links import GIST, GITHUB
 
 # Settings every git command gets (later caller-given settings may extend them, e.g. insteadOf).
@@ -68,7 +70,7 @@ class GitRunner:
     token_scopes: tuple[str, ...] = (GITHUB, GIST)
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
+        env = {k: v for k, v in tool_environment().items()
                if not k.startswith(("GIT_", "SSH_")) and k not in {"GITHUB_TOKEN", "GH_TOKEN"}}
         env.update({
             "GIT_CONFIG_NOSYSTEM": "1",
