@@ -17,11 +17,14 @@ import base64
 import gzip
 import os
 import shutil
+import socket
 import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from autograder.environment import tool_environment
 
 # Identity and clean config for every git command the helper runs itself.
 _GIT_ENV = {
@@ -42,7 +45,7 @@ _SERVER_CONFIG = {
 
 
 def _git(args: list[str], cwd: Path | None = None, env: dict | None = None) -> str:
-    full_env = {**os.environ, **_GIT_ENV, **(env or {})}
+    full_env = tool_environment(None, **_GIT_ENV, **(env or {}))
     done = subprocess.run(["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
@@ -80,15 +83,41 @@ class Repo:
         _git(["rm", "-q", "--", path], cwd=self.work)
         return self
 
-    def commit(self, message: str = "homework", date: str | None = None, branch: str | None = None) -> str:
-        """Commit everything; `date` (e.g. "2026-11-20T10:00:00+00:00") sets author and committer time."""
+    def symlink(self, path: str, points_to: str) -> "Repo":
+        """A symbolic link in the repository (git stores the link, not the file it names)."""
+        target = self.work / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_symlink() or target.exists():
+            target.unlink()
+        os.symlink(points_to, target)
+        return self
+
+    def commit(self, message: str = "homework", date: str | None = None, branch: str | None = None,
+               amend: bool = False, orphan: bool = False, author_date: str | None = None) -> str:
+        """Commit everything and push (force: an amended history replaces the old one on the server).
+
+        `date` (e.g. "2026-11-20T10:00:00+00:00") sets author and committer time; `author_date`
+        the author's alone (an amend keeps the author date and takes a new committer date).
+        `orphan` starts `branch` with no history (a local repository pushed next to GitHub's own).
+        """
         env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else {}
-        if branch:
+        if author_date:
+            env["GIT_AUTHOR_DATE"] = author_date
+        if branch and orphan:
+            _git(["checkout", "-q", "--orphan", branch], cwd=self.work)
+        elif branch:
             _git(["checkout", "-q", "-B", branch], cwd=self.work)
         _git(["add", "-A"], cwd=self.work)
-        _git(["commit", "-q", "--allow-empty", "-m", message], cwd=self.work, env=env)
+        _git(["commit", "-q", "--allow-empty", *(["--amend", "--no-edit"] if amend else []), "-m", message],
+             cwd=self.work, env=env)
         self.push()
         return self.head()
+
+    def pull_request(self, number: int, commit: str | None = None) -> "Repo":
+        """Publish `commit` (default HEAD) as pull request #number's head, `refs/pull/<n>/head`, as GitHub does."""
+        _git(["push", "-q", "--force", str(self.bare), f"{commit or self.head()}:refs/pull/{number}/head"],
+             cwd=self.work)
+        return self
 
     def checkout(self, branch: str) -> "Repo":
         _git(["checkout", "-q", branch], cwd=self.work)
@@ -146,6 +175,10 @@ class GitServer:
         """A gist https://gist.github.com/<user>/<gist_id> (cloned as https://gist.github.com/<id>.git)."""
         return self._new(f"gist/{gist_id}.git")
 
+    def set_default_branch(self, owner: str, name: str, branch: str) -> None:
+        """The repository's default branch (what GitHub's HEAD points at)."""
+        _git(["symbolic-ref", "HEAD", f"refs/heads/{branch}"], cwd=self.root / "github" / owner / f"{name}.git")
+
     def delete(self, owner: str, name: str) -> None:
         """The student deleted the repository (GitHub then answers 404)."""
         shutil.rmtree(self.root / "github" / owner / f"{name}.git")
@@ -177,6 +210,12 @@ class GitServer:
 
             def log_message(self, *args):  # quiet
                 pass
+
+            def setup(self):
+                super().setup()
+                # answer in one go, as a real server does: without this, Nagle's algorithm and the
+                # client's delayed ACK add ~40 ms to every request with a body (protocol v2 POSTs)
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_GET(self):
                 self._serve()
@@ -225,7 +264,7 @@ class GitServer:
                         self._reply(401, b"Unauthorized\n", {"WWW-Authenticate": 'Basic realm="GitHub"'})
                         return
                 env = {
-                    **os.environ, **config_env(_SERVER_CONFIG),
+                    **tool_environment(), **config_env(_SERVER_CONFIG),
                     "GIT_PROJECT_ROOT": str(server.root),
                     "GIT_HTTP_EXPORT_ALL": "1",
                     "GIT_CONFIG_NOSYSTEM": "1",

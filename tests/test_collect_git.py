@@ -17,6 +17,12 @@ from autograder.collect import RosterRow, Status, collect_class, print_report, w
 from gitserver import git_server  # noqa: F401  (the fixture)
 
 NB = "Day76-Optimizer_HW.ipynb"
+ASSIGNMENT = "day76"
+
+
+def collect(rows, course, **options):
+    """collect_class for this module's assignment and notebook."""
+    return collect_class(rows, course, ASSIGNMENT, NB, **options)
 GIST = "0123456789abcdef0123456789abcdef"
 GIST2 = "fedcba9876543210fedcba9876543210"
 MAX_BYTES = 200_000
@@ -132,7 +138,7 @@ def world(git_server, tmp_path_factory):
     failures = build_failure_world(git_server)
     course = tmp_path_factory.mktemp("course")
     rows = [RosterRow(s, link, {"name": s.upper()}) for s, link, *_ in links + failures]
-    results = collect_class(rows, course, jobs=4, timeout=60, max_bytes=MAX_BYTES,
+    results = collect(rows, course, jobs=4, timeout=60, max_bytes=MAX_BYTES,
                             git_config=git_server.git_config(), token="")
     return links, failures, course, results
 
@@ -206,7 +212,7 @@ def deadline_world(git_server, tmp_path_factory):
     rows = [RosterRow("ontime", "https://github.com/d-ontime/hw"),
             RosterRow("late", "https://github.com/d-late/hw"),
             RosterRow("exact", f"https://github.com/d-exact/hw/blob/main/{NB}")]
-    results = collect_class(rows, course, deadline=DEADLINE, git_config=git_server.git_config(), token="")
+    results = collect(rows, course, deadline=DEADLINE, git_config=git_server.git_config(), token="")
     return course, {r.student_id: r for r in results}, {"v2": v2, "late": late, "exact": exact}
 
 
@@ -245,40 +251,40 @@ def test_reruns_are_incremental_and_keep_good_work(git_server, tmp_path):
     cfg = git_server.git_config()
     target = course / "submitted" / "rs" / "day76" / NB
 
-    [r] = collect_class(rows, course, git_config=cfg, token="")
+    [r] = collect(rows, course, git_config=cfg, token="")
     assert r.status is Status.COLLECTED and r.commit == first and not r.unchanged
     mtime = target.stat().st_mtime_ns
 
     assert git_server.pack_requests.count("/github/r-student/hw.git/git-upload-pack") >= 1
     packs_before = len(git_server.pack_requests)
-    [r] = collect_class(rows, course, git_config=cfg, token="")
+    [r] = collect(rows, course, git_config=cfg, token="")
     assert r.status is Status.COLLECTED and r.unchanged and r.commit == first
     assert target.stat().st_mtime_ns == mtime                   # not copied again
     assert git_server.pack_requests[packs_before:] == []        # only the refs were listed: no clone
 
     second = repo.write(NB, notebook("two")).commit()
-    [r] = collect_class(rows, course, git_config=cfg, token="")
+    [r] = collect(rows, course, git_config=cfg, token="")
     assert r.status is Status.COLLECTED and r.commit == second and not r.unchanged
     assert tag_of(target) == "answer = 'two'"
 
     repo.write(NB, "{ broken").commit()
-    [r] = collect_class(rows, course, git_config=cfg, token="")
+    [r] = collect(rows, course, git_config=cfg, token="")
     assert r.status is Status.INVALID_NOTEBOOK and r.kept_previous and r.commit == second
     assert tag_of(target) == "answer = 'two'"                   # the good submission stays
 
     git_server.delete("r-student", "hw")
-    [r] = collect_class(rows, course, git_config=cfg, token="")
+    [r] = collect(rows, course, git_config=cfg, token="")
     assert r.status is Status.REPO_MISSING and r.kept_previous and "kept the earlier submission" in r.reason
     assert tag_of(target) == "answer = 'two'"
 
-    [r] = collect_class([RosterRow("rs", "not a link at all")], course, git_config=cfg, token="")
+    [r] = collect([RosterRow("rs", "not a link at all")], course, git_config=cfg, token="")
     assert r.status is Status.BAD_LINK and r.kept_previous and tag_of(target) == "answer = 'two'"
 
     # a submission put in submitted/ by other means (nbgrader collect, by hand) is never removed either
     other = course / "submitted" / "by-hand" / "day76" / NB
     other.parent.mkdir(parents=True)
     other.write_text(notebook("by hand"), encoding="utf-8")
-    [r] = collect_class([RosterRow("by-hand", "https://github.com/nobody/none")], course, git_config=cfg, token="")
+    [r] = collect([RosterRow("by-hand", "https://github.com/nobody/none")], course, git_config=cfg, token="")
     assert r.status is Status.REPO_MISSING and r.kept_previous and tag_of(other) == "answer = 'by hand'"
 
 
@@ -290,7 +296,7 @@ def test_private_repository_with_token_never_leaks_it(git_server, tmp_path, monk
     rows = [RosterRow("ps", "https://github.com/p-student/hw"),
             RosterRow("pm", "https://github.com/p-student/missing")]
     monkeypatch.setenv("GITHUB_TOKEN", git_server.token)
-    results = collect_class(rows, course, git_config=git_server.git_config(),
+    results = collect(rows, course, git_config=git_server.git_config(),
                             token_scopes=(git_server.base_url,))
     assert [r.status for r in results] == [Status.COLLECTED, Status.REPO_MISSING]
     assert tag_of(course / "submitted" / "ps" / "day76" / NB) == "answer = 'secret-work'"
@@ -303,7 +309,7 @@ def test_private_repository_with_token_never_leaks_it(git_server, tmp_path, monk
         if path.is_file():
             assert git_server.token.encode() not in path.read_bytes(), path
     monkeypatch.delenv("GITHUB_TOKEN")
-    [r] = collect_class(rows[:1], tmp_path / "other", git_config=git_server.git_config())
+    [r] = collect(rows[:1], tmp_path / "other", git_config=git_server.git_config())
     assert r.status is Status.REPO_MISSING
 
 
@@ -317,12 +323,14 @@ def test_submodules_are_not_fetched_and_ids_cannot_escape(git_server, tmp_path):
     repo.commit()
     before = len(git_server.requests)
     course = tmp_path / "course"
-    [r] = collect_class([RosterRow("../../escape", "https://github.com/sub-student/hw")], course,
-                        git_config=git_server.git_config(), token="")
-    assert r.status is Status.COLLECTED and r.student == "_.._escape"
+    r, bad = collect([RosterRow("s-sub", "https://github.com/sub-student/hw"),
+                      RosterRow("../../escape", "https://github.com/sub-student/hw")], course,
+                     git_config=git_server.git_config(), token="")
+    assert r.status is Status.COLLECTED
     assert not any("sub-target" in p for p, _ in git_server.requests[before:])
+    assert bad.status is Status.BAD_ID and "not a safe folder name" in bad.reason and "'/'" in bad.reason
     written = [p for p in tmp_path.rglob(NB)]
-    assert written == [course / "submitted" / "_.._escape" / "day76" / NB]
+    assert written == [course / "submitted" / "s-sub" / "day76" / NB]
 
 
 def test_repositories_over_the_size_cap_are_stopped(git_server, tmp_path):
@@ -330,7 +338,7 @@ def test_repositories_over_the_size_cap_are_stopped(git_server, tmp_path):
     for i in range(30):
         repo.write(f"folder{i}/file.txt", str(i))
     repo.commit()
-    [r] = collect_class([RosterRow("big", "https://github.com/big-history/hw")], tmp_path,
+    [r] = collect([RosterRow("big", "https://github.com/big-history/hw")], tmp_path,
                         max_repo_bytes=2_000, git_config=git_server.git_config(), token="")
     assert r.status is Status.TOO_LARGE and "larger than 2000 bytes" in r.reason
 
@@ -339,14 +347,25 @@ def test_timeouts_are_bounded(git_server, tmp_path):
     git_server.repo("t-slow", "hw").write(NB, notebook("slow")).commit()
     git_server.slow["github/t-slow/hw.git"] = 8
     try:
-        [r] = collect_class([RosterRow("slow", "https://github.com/t-slow/hw")], tmp_path,
+        [r] = collect([RosterRow("slow", "https://github.com/t-slow/hw")], tmp_path,
                             timeout=1.5, git_config=git_server.git_config(), token="")
     finally:
         git_server.slow.clear()
     assert r.status is Status.TIMED_OUT and "did not answer within" in r.reason
 
 
-def test_cli_collects_a_roster_with_git_config_from_the_environment(git_server, tmp_path, monkeypatch, capsys):
+def make_course(root: Path, config: str = "") -> Path:
+    """A minimal nbgrader course folder: nbgrader_config.py and the assignment's source notebook."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.course_id = 't'\n" + config,
+                                             encoding="utf-8")
+    (root / "source" / ASSIGNMENT).mkdir(parents=True, exist_ok=True)
+    (root / "source" / ASSIGNMENT / NB).write_text(notebook("source"), encoding="utf-8")
+    return root
+
+
+def test_cli_collects_a_roster_with_git_config_from_the_environment(git_server, tmp_path, monkeypatch, capsys,
+                                                                     caplog):
     import argparse
     from autograder.commands import collect as command
 
@@ -356,17 +375,24 @@ def test_cli_collects_a_roster_with_git_config_from_the_environment(git_server, 
                       "c2,Wang,https://github.com/cli-student/missing\n", encoding="utf-8")
     for key, value in git_server.env().items():   # as an instructor would set insteadOf for a mirror
         monkeypatch.setenv(key, value)
+    course = make_course(tmp_path / "course")
     parser = argparse.ArgumentParser()
     command.register(parser.add_subparsers())
-    args = parser.parse_args(["collect", str(roster), "--course-root", str(tmp_path / "course"), "--jobs", "2"])
+    args = parser.parse_args(["collect", str(roster), ASSIGNMENT, "--course", str(course), "--jobs", "2"])
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "1 collected, 1 repo_missing" in out
-    report = tmp_path / "course" / "collected" / "day76" / "report.csv"
+    report = course / "collected" / "day76" / "report.csv"
     rows = list(csv.DictReader(open(report, encoding="utf-8")))
     assert [(r["student_id"], r["status"], r["name"]) for r in rows] == [("c1", "collected", "Chen"),
                                                                           ("c2", "repo_missing", "Wang")]
-    args = parser.parse_args(["collect", str(roster), "--course-root", str(tmp_path / "course"), "--strict"])
+    args = parser.parse_args(["collect", str(roster), ASSIGNMENT, "--course", str(course), "--strict"])
     assert args.func(args) == 1
-    args = parser.parse_args(["collect", str(tmp_path / "nope.csv"), "--course-root", str(tmp_path / "course")])
+    args = parser.parse_args(["collect", str(tmp_path / "nope.csv"), ASSIGNMENT, "--course", str(course)])
     assert args.func(args) == 2
+    monkeypatch.chdir(course / "source")           # the course is found from the current directory
+    args = parser.parse_args(["collect", str(roster), ASSIGNMENT])
+    assert args.func(args) == 0
+    args = parser.parse_args(["collect", str(roster), "no-such-assignment"])
+    assert args.func(args) == 2
+    assert "'no-such-assignment' is not in" in caplog.text

@@ -1,6 +1,7 @@
 """Link parsing, ref splitting, notebook choice, ids, rosters, deadlines: no network, no git."""
 
 import os
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -10,7 +11,7 @@ from autograder.collect.fetch import GitFailure, resolve_ref
 from autograder.collect.links import BadLink, parse_link
 from autograder.collect.roster import RosterError, parse_roster
 from autograder.collect.select import choose_notebook
-from autograder.collect.store import BadStudentId, sanitise_student_id, submission_dir
+from autograder.collect.store import BadStudentId, check_student_id, submission_dir
 
 GH = "https://github.com/alice/hw.git"
 GIST_ID = "0123456789abcdef0123456789abcdef"
@@ -96,8 +97,9 @@ def test_resolve_ref_takes_the_longest_matching_ref():
     assert resolve_ref(REFS, ("v1.0", "a", "b.ipynb")) == ("v1.0", "4" * 40, "a/b.ipynb")
     assert resolve_ref(REFS, ("main",)) == ("main", "1" * 40, "")
     assert resolve_ref(REFS, (SHA, "hw.ipynb")) == (SHA, SHA, "hw.ipynb")
-    with pytest.raises(GitFailure, match="'nope' does not exist"):
+    with pytest.raises(GitFailure, match="'nope' does not exist.*its branches: feature, feature/x, main"):
         resolve_ref(REFS, ("nope", "hw.ipynb"))
+    assert resolve_ref(REFS, ("abc1234", "hw.ipynb")) == ("abc1234", None, "hw.ipynb")   # resolved in the clone
 
 
 NB = "Day76-Optimizer_HW.ipynb"
@@ -130,19 +132,23 @@ def test_choose_notebook_reports_what_else_was_there():
     assert choice.others == ["scratch.ipynb"]
 
 
-@pytest.mark.parametrize("raw, safe", [
-    ("s001", "s001"), (" s001 ", "s001"), ("../../etc", "_.._etc"), ("a/b", "a_b"), ("王小明", "王小明"),
-    (".hidden", "hidden"), ("a b", "a_b"), ("x\\..\\y", "x_.._y"),
+@pytest.mark.parametrize("raw, kept", [
+    ("s001", "s001"), (" s001 ", "s001"), ("王小明", "王小明"), ("b10901@ntu.edu.tw", "b10901@ntu.edu.tw"),
+    ("a.b-c_d+e", "a.b-c_d+e"),
 ])
-def test_student_ids_are_sanitised(raw, safe, tmp_path):
-    assert sanitise_student_id(raw) == safe
-    assert tmp_path / "submitted" in submission_dir(tmp_path, sanitise_student_id(raw), "day76").parents
+def test_safe_student_ids_are_kept_as_they_are(raw, kept, tmp_path):
+    assert check_student_id(raw) == kept
+    assert tmp_path / "submitted" in submission_dir(tmp_path, check_student_id(raw), "hw").parents
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "..", "/"])
-def test_unusable_student_ids_are_refused(raw):
-    with pytest.raises(BadStudentId):
-        sanitise_student_id(raw)
+@pytest.mark.parametrize("raw, words", [
+    ("", "empty"), ("   ", "empty"), ("..", "starts with '.'"), ("/", "path separator"),
+    ("../../etc", "path separator"), ("a/b", "path separator"), (".hidden", "starts with '.'"),
+    ("a b", "' '"), ("x\\..\\y", "path separator"), ("s1;rm", "';'"), ("x" * 101, "longer than 100"),
+])
+def test_unsafe_student_ids_are_refused_with_a_reason(raw, words):
+    with pytest.raises(BadStudentId, match=re.escape(words)):
+        check_student_id(raw)
 
 
 def test_roster_keeps_extra_columns_and_reads_common_headers():
@@ -152,7 +158,7 @@ def test_roster_keeps_extra_columns_and_reads_common_headers():
     assert [r.line for r in rows] == [2, 4]          # line numbers as in the file, for messages
     rows = parse_roster("s1,https://github.com/a/b\n")
     assert rows[0].student_id == "s1" and rows[0].link == "https://github.com/a/b"
-    with pytest.raises(RosterError, match="student_id and link"):
+    with pytest.raises(RosterError, match="--id-column and --link-column"):
         parse_roster("who,what\nx,y\n")
     with pytest.raises(RosterError, match="empty"):
         parse_roster("\n")
@@ -197,3 +203,66 @@ def test_git_runs_with_safety_settings_and_the_token_only_in_its_environment(tmp
     assert set(headers) == {"http.https://github.com/.extraHeader", "http.https://gist.github.com/.extraHeader"}
     assert runner.mask("fatal: tok123 and " + headers["http.https://github.com/.extraHeader"]) \
         == "fatal: *** and Authorization: Basic ***"
+
+
+def test_pull_request_and_short_commit_links():
+    assert parse_link("https://github.com/alice/hw/pull/12").pull == 12
+    assert parse_link("https://github.com/alice/hw/pull/12/files").pull == 12
+    assert parse_link("https://github.com/alice/hw/commit/abc1234").ref_path == ("abc1234",)
+    assert parse_link(f"https://github.com/alice/hw/commit/{SHA}").ref == SHA
+
+
+def test_a_deadline_without_a_zone_is_read_in_the_course_zone():
+    from zoneinfo import ZoneInfo
+
+    from autograder.collect.deadline import has_zone
+    from autograder.collect.settings import deadline_zone
+    from traitlets.config import Config
+
+    taipei = parse_deadline("2026-11-28 00:00", ZoneInfo("Asia/Taipei"))
+    assert taipei == datetime(2026, 11, 27, 16, 0, tzinfo=timezone.utc)
+    assert parse_deadline("2026-11-28T00:00+00:00", ZoneInfo("Asia/Taipei")) == datetime(2026, 11, 28, tzinfo=timezone.utc)
+    assert not has_zone("2026-11-28 00:00") and has_zone("2026-11-28 00:00Z")
+    from nbgrader.exchange.abc.exchange import Exchange
+
+    from autograder.collect.settings import NBGRADER_TIMEZONE
+    assert Exchange.timezone.default_value == NBGRADER_TIMEZONE      # read without importing nbgrader
+    config = Config()
+    assert (deadline_zone(config).name, deadline_zone(config).source) == ("UTC", "nbgrader's default c.Exchange.timezone")
+    config.Exchange.timezone = "Asia/Taipei"
+    assert (deadline_zone(config).name, deadline_zone(config).source) == ("Asia/Taipei", "c.Exchange.timezone")
+    config.Collect.timezone = "Europe/Paris"
+    assert deadline_zone(config).source == "c.Collect.timezone"
+    assert deadline_zone(config, "UTC").source == "--timezone"
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
+        deadline_zone(config, "Mars/Olympus")
+
+
+def test_repeated_git_config_keys_are_all_passed_on_and_the_token_follows_insteadof(tmp_path, monkeypatch):
+    import time
+
+    from autograder.collect.fetch import GitRunner, inherited_pairs
+
+    mirror = "url.https://mirror.example/gh/.insteadOf"
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "2")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", mirror)
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "https://github.com/")
+    monkeypatch.setenv("GIT_CONFIG_KEY_1", mirror)
+    monkeypatch.setenv("GIT_CONFIG_VALUE_1", "git@github.com:")
+    runner = GitRunner(tmp_path, time.monotonic() + 10, 10**6, {}, token="tok123")
+    pairs = inherited_pairs(runner.env())
+    assert [v for k, v in pairs if k == mirror] == ["https://github.com/", "git@github.com:"]
+    scopes = {k for k, v in pairs if k.endswith(".extraHeader")}
+    assert "http.https://mirror.example/gh/.extraHeader" in scopes          # git matches the rewritten URL
+    assert "http.https://github.com/.extraHeader" in scopes
+
+
+def test_file_kinds_are_named():
+    from autograder.collect.notebook import InvalidNotebook, read_notebook
+
+    cases = [("a.md", b"# answers", "a Markdown file"), ("a.py", b"print(1)", "a Python script"),
+             ("a.py", b"# %%\nx = 1\n", "a jupytext Python script"), ("a.ipynb", b"%PDF-1.7", "a PDF"),
+             ("a.ipynb", b"[" * 200_000, "nested too deeply")]
+    for name, data, words in cases:
+        with pytest.raises(InvalidNotebook, match=re.escape(words)):
+            read_notebook(data, name)

@@ -89,7 +89,8 @@ def test_collected_links_are_graded_by_nbgrader_autograde(tiny_course, git_serve
             RosterRow("bob", f"https://github.com/h-bob/ML100Days/blob/main/homework/{NB}"),
             RosterRow("carol", "https://github.com/h-carol/hw/blob/main/%E4%BD%9C%E6%A5%AD76.ipynb"),
             RosterRow("dan", "https://github.com/h-dan/never-created")]
-    results = collect_class(rows, course, deadline="2026-11-28T00:00:00Z",
+    results = collect_class(rows, course, "day76", NB, deadline="2026-11-28T00:00:00Z",
+                            release=course / "release" / "day76" / NB,
                             git_config=git_server.git_config(), token="")
     assert [r.status for r in results] == [Status.COLLECTED, Status.COLLECTED, Status.LATE, Status.REPO_MISSING]
 

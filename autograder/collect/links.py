@@ -23,6 +23,7 @@ GIST = "https://gist.github.com/"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _GIST_ID = re.compile(r"^[0-9a-fA-F]{5,64}$|^[A-Za-z0-9]{20,40}$")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
+_SHORT_SHA = re.compile(r"^[0-9a-f]{7,40}$")
 
 
 class BadLink(ValueError):
@@ -40,6 +41,7 @@ class Target:
     path:      a file or folder inside the repository when `ref` is known, else None
     names_file: the link names one file (blob/raw links) rather than a repository or folder
     file_hint: a gist `#file-...` anchor, to choose among a gist's files
+    pull:      a pull-request number (`/pull/N` links): its head, `refs/pull/N/head`, is collected
     """
 
     kind: str
@@ -49,6 +51,7 @@ class Target:
     path: str | None = None
     names_file: bool = False
     file_hint: str | None = None
+    pull: int | None = None
     display: str = field(default="", compare=False)
 
 
@@ -87,8 +90,13 @@ def _github(owner: str, repo: str, rest: list[str], display: str) -> Target:
     kind, words = rest[0], tuple(rest[1:])
     if kind in {"blob", "raw", "tree", "edit"} and words:
         return Target("repo", url, ref_path=words, names_file=kind != "tree", display=display)
-    if kind in {"commit", "commits"} and words and _SHA.match(words[0].lower()):
-        return Target("repo", url, ref=words[0].lower(), display=display)
+    if kind == "commit" and words and _SHORT_SHA.match(words[0].lower()):
+        # a full id is fetched as is; a short one is resolved in the clone (fetch.resolve_ref)
+        if _SHA.match(words[0].lower()):
+            return Target("repo", url, ref=words[0].lower(), display=display)
+        return Target("repo", url, ref_path=(words[0].lower(),), display=display)
+    if kind in {"pull", "pulls"} and words and words[0].isdigit():
+        return Target("repo", url, pull=int(words[0]), display=display)
     # /issues, /actions, /pulls...: the repository itself is still meant.
     return Target("repo", url, display=display)
 

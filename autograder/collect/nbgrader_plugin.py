@@ -1,10 +1,12 @@
 """The same collection as an `nbgrader zip_collect` step, for courses that run nbgrader only.
 
+Settings: `c.Collect.*` (deadline, jobs, timeout, sizes), as for `autograder collect`.
+
 nbgrader's zip_collect has two plug-in points: an extractor (archive folder -> extracted folder)
 and a collector (extracted file name -> student, file, timestamp). Here the "archive" is the class
 roster: put `links.csv` in `downloaded/<assignment>/archive/` and run, from the course root,
 
-    nbgrader zip_collect day76 --force \\
+    nbgrader zip_collect <assignment> --force \\
         --extractor=autograder.collect.nbgrader_plugin.GitHubLinkExtractor \\
         --collector=autograder.collect.nbgrader_plugin.GitHubLinkCollector
 
@@ -26,33 +28,43 @@ from pathlib import Path
 from typing import Optional
 
 from nbgrader.plugins import ExtractorPlugin, FileNameCollectorPlugin
-from traitlets import Float, Int, Unicode
+from traitlets import Unicode
 
-from autograder import course
 
 
 class GitHubLinkExtractor(ExtractorPlugin):
     """Reads roster CSVs (student_id,link) from the archive folder and fetches every link."""
 
     roster_glob = Unicode("*.csv", help="Roster files to read in the archive folder.").tag(config=True)
-    notebook_name = Unicode(course.NOTEBOOK, help="The assignment's notebook file name.").tag(config=True)
-    deadline = Unicode("", help="ISO 8601 deadline; the last commit at or before it is taken.").tag(config=True)
-    jobs = Int(4, help="Repositories fetched at once.").tag(config=True)
-    timeout = Float(120.0, help="Seconds allowed per student.").tag(config=True)
-    max_bytes = Int(20 * 2 ** 20, help="Largest notebook accepted, in bytes.").tag(config=True)
+    notebook_name = Unicode("", help="The assignment's notebook file name "
+                                     "(default: the course's, c.Course.notebook).").tag(config=True)
 
     def extract(self, archive_path: str, extracted_path: str) -> None:
+        from autograder.course import Course
+
         from . import collect_class, read_roster, summary, write_report
+        from .deadline import parse_deadline
+        from .settings import Collect, deadline_zone, parse_size
 
         rosters = sorted(glob.glob(os.path.join(archive_path, self.roster_glob)))
         if not rosters:
             self.log.warning("No roster (%s) found in %s", self.roster_glob, archive_path)
             return
         rows = [row for path in rosters for row in read_roster(path)]
-        assignment = self.parent.coursedir.assignment_id if self.parent is not None else course.ASSIGNMENT
-        results = collect_class(rows, Path(extracted_path), assignment=assignment,
-                                notebook_name=self.notebook_name, deadline=self.deadline or None,
-                                jobs=self.jobs, timeout=self.timeout, max_bytes=self.max_bytes)
+        coursedir = self.parent.coursedir
+        course = Course.load(coursedir.root, coursedir.assignment_id)
+        options = Collect(config=self.config)          # c.Collect.*, the same defaults as `autograder collect`
+        zone = deadline_zone(self.config)
+        deadline = parse_deadline(options.deadline or None, zone.tz)
+        if deadline is not None:
+            self.log.info("Deadline %s read as %s UTC (zone %s from %s)", options.deadline,
+                          f"{deadline:%Y-%m-%d %H:%M}", zone.name, zone.source)
+        results = collect_class(rows, Path(extracted_path), course.assignment,
+                                self.notebook_name or course.notebook, deadline=deadline, zone=zone.tz,
+                                jobs=options.jobs, timeout=options.timeout,
+                                max_bytes=parse_size(options.max_size),
+                                max_repo_bytes=parse_size(options.max_repo_size),
+                                release=course.release_notebook())
         report = write_report(results, Path(archive_path).parent / "collection_report.csv")
         for r in results:
             log = self.log.info if r.status.ok else self.log.warning

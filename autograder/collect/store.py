@@ -12,28 +12,42 @@ import json
 import os
 import re
 import tempfile
-import unicodedata
 from pathlib import Path
 
-import nbformat
 
-_UNSAFE = re.compile(r"[^\w.@+-]", re.UNICODE)
+_SAFE = re.compile(r"[\w.@+-]+", re.UNICODE)
 
 
 class BadStudentId(ValueError):
     pass
 
 
-def sanitise_student_id(raw: str) -> str:
-    """A student id that is safe as one folder name: no separators, no '..', no leading dot."""
-    text = unicodedata.normalize("NFKC", (raw or "").strip())
-    safe = _UNSAFE.sub("_", text).lstrip(".")[:100]
-    if not safe or safe.strip("_") == "":
-        raise BadStudentId(f"student id {raw!r} is empty or has no usable characters")
-    return safe
+def check_student_id(raw: str) -> str:
+    """The roster's id, used as is for the folder and nbgrader's student id, or BadStudentId.
+
+    An id is refused, never rewritten: a renamed id (`../../etc` -> `_.._etc`) would no longer
+    match the roster or the gradebook. Surrounding spaces are dropped.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise BadStudentId("the student id is empty")
+    if "/" in text or "\\" in text:
+        why = "contains a path separator ('/' or '\\')"
+    elif text.startswith("."):
+        why = "starts with '.' (a hidden or parent folder)"
+    elif len(text) > 100:
+        why = "is longer than 100 characters"
+    elif not _SAFE.fullmatch(text):
+        bad = sorted({c for c in text if not _SAFE.fullmatch(c)})
+        why = "contains " + ", ".join(repr(c) for c in bad[:5])
+    else:
+        return text
+    raise BadStudentId(f"student id {text!r} is not a safe folder name: it {why}; "
+                       "use letters, digits and . _ - @ + only")
 
 
 def submission_dir(course_root: Path, student: str, assignment: str) -> Path:
+    check_student_id(student)
     base = (Path(course_root) / "submitted").resolve()
     target = (base / student / assignment).resolve()
     if base not in target.parents:
@@ -73,7 +87,9 @@ def save_state(course_root: Path, assignment: str, state: dict[str, dict]) -> No
                   json.dumps(state, indent=1, ensure_ascii=False, sort_keys=True).encode("utf-8"))
 
 
-def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
+def notebook_bytes(nb) -> bytes:
+    import nbformat   # imported when needed: its validator takes seconds to import
+
     return (nbformat.writes(nb) + "\n").encode("utf-8")
 
 
@@ -82,7 +98,7 @@ def digest(data: bytes) -> str:
 
 
 def write_submission(course_root: Path, student: str, assignment: str, notebook_name: str,
-                     nb: nbformat.NotebookNode, timestamp: str) -> tuple[Path, str]:
+                     nb, timestamp: str) -> tuple[Path, str]:
     """Write the notebook (as nbformat writes it) and timestamp.txt; return path and content hash."""
     folder = submission_dir(course_root, student, assignment)
     data = notebook_bytes(nb)
