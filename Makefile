@@ -79,7 +79,7 @@ lab: setup
 	@mkdir -p $(LAB_WORKSPACES)
 	@JUPYTERLAB_WORKSPACES_DIR=$(LAB_WORKSPACES) $(BIN)/jupyter lab workspaces import jupyter/day76.jupyterlab-workspace >/dev/null
 	JUPYTER_PATH=$(CURDIR)/jupyter JUPYTER_CONFIG_PATH=$(CURDIR)/homework JUPYTERLAB_WORKSPACES_DIR=$(LAB_WORKSPACES) \
-	  $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --ServerApp.default_url=/lab/workspaces/day76 $(ALLOW_ROOT) $(LAB_ARGS)
+	  $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/workspaces/day76 $(ALLOW_ROOT) $(LAB_ARGS)
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
