@@ -1,7 +1,8 @@
 # Day 76 optimizers: course + autograder.
 #   make demo   build the homework and grade bundled example submissions (sets everything up first)
 #   make test   the whole test suite (sets everything up first)
-#   make lab    JupyterLab for students, with the lesson and the homework
+#   make lab    JupyterLab on the lesson and the homework (students use the student edition's own make lab)
+#   make validate NB=...  nbgrader validate with the course's settings
 #   make bench  timing scripts that print ratios
 # Every target starts with `setup`, which is a no-op once done.
 
@@ -21,7 +22,7 @@ APT_PACKAGES := bubblewrap chromium git fonts-wqy-microhei
 PYTEST_ARGS ?=
 LAB_ARGS    ?=
 
-.PHONY: setup system-packages python-env test demo lab bench release strip clean distclean
+.PHONY: setup system-packages python-env test demo lab validate bench release strip clean distclean
 
 setup: system-packages python-env
 
@@ -80,6 +81,12 @@ lab: setup
 	@JUPYTERLAB_WORKSPACES_DIR=$(LAB_WORKSPACES) $(BIN)/jupyter lab workspaces import jupyter/day76.jupyterlab-workspace >/dev/null
 	JUPYTER_PATH=$(CURDIR)/jupyter JUPYTER_CONFIG_PATH=$(CURDIR)/homework JUPYTERLAB_WORKSPACES_DIR=$(LAB_WORKSPACES) \
 	  $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/workspaces/day76 $(ALLOW_ROOT) $(LAB_ARGS)
+
+# nbgrader validate with the course's settings and the students' kernel (no TensorFlow C++ logs in
+# the checked cells): make validate NB=homework/release/day76/Day76-Optimizer_HW.ipynb
+NB ?= homework/release/day76/Day76-Optimizer_HW.ipynb
+validate: setup
+	cd homework && JUPYTER_PATH=$(CURDIR)/jupyter $(BIN)/nbgrader validate $(abspath $(NB))
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
