@@ -23,8 +23,10 @@ Where the lines came from, and what removed them (issue 12):
   the same with either TF build). tf.config.experimental.enable_op_determinism() turns on tf.data's
   make_deterministic rewrite; Keras's array adapter uses Dataset.from_tensors for the last partial
   batch (a stateful op the rewrite distrusts), so the rewrite turns ParallelMapDatasetV2 into
-  MapDataset and keeps the use_unbounded_threadpool attribute MapDataset does not have. Harmless
-  (the attribute is ignored), logged at ERROR on every fit/evaluate; to the terminal as above.
+  MapDataset and keeps the use_unbounded_threadpool attribute MapDataset does not have (measured:
+  with every split a multiple of the batch size, or without op determinism, the line is gone).
+  Harmless (the attribute is ignored), logged at ERROR on fit/evaluate; TF_CPP_MIN_LOG_LEVEL=3 hides
+  it but every other C++ error with it; to the terminal as above.
 """
 
 from __future__ import annotations

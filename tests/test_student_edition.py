@@ -75,6 +75,8 @@ def test_edition_holds_lessons_homework_and_what_validate_needs(edition, course)
     assert "c.Execute.timeout = 600" in config and "c.IgnorePattern.enabled = True" in config
     kernel = json.loads((edition / "jupyter" / "kernels" / "python3" / "kernel.json").read_text())
     assert "--IPKernelApp.capture_fd_output=False" in kernel["argv"]
+    # the same kernel as this repository's `make lab` (jupyter/kernels/python3/kernel.json)
+    assert kernel == json.loads((REPO / "jupyter" / "kernels" / "python3" / "kernel.json").read_text())
     readme = (edition / "README.md").read_text()
     assert "make lab" in readme and f"homework/{course.notebook}" in readme and "nbgrader validate" in readme
     # the student path only: nothing about grading, collecting or the instructor's files
