@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "autograder.commands.grade",     # grade: parallel, sandboxed, incremental autograding
     "autograder.commands.feedback",  # feedback: HTML without hidden tests + Markdown summaries
     "autograder.commands.report",    # report: grades CSV + class report (HTML + PNGs)
+    "autograder.commands.student_edition",  # student-edition: the repository students clone (no answers)
 ]
 
 

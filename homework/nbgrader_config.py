@@ -45,3 +45,19 @@ c.OverwriteCells.add_missing_cells = True
 # --- generating the student version ------------------------------------------------------------
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# --- the student edition and Validate (`autograder student-edition DIR`) -----------------------
+# Students get a repository built from these settings, never this one (it holds source/).
+# Validate (the button and `nbgrader validate`) reads the Execute and IgnorePattern settings above:
+# the edition copies them into its own nbgrader_config.py; in this repository `make lab` points the
+# button at this file, and `cd homework && nbgrader validate ...` reads it directly.
+c.StudentEdition.lessons = ["../course"]
+c.StudentEdition.lab_opens = ["course/Day76-Optimizer_example.ipynb"]
+c.StudentEdition.homework_dir = "homework"
+c.StudentEdition.requirements = "../requirements.lock"
+c.StudentEdition.title = "Day 76 · 優化器 (Optimizers)"
+c.StudentEdition.hand_in = (
+    "Hand-in: commit and push `homework/Day76-Optimizer_HW.ipynb` to a GitHub repository of yours and "
+    "paste the link (to the file or the repository) where your course asks for it. Your last commit "
+    "before the deadline is graded."
+)

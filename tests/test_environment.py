@@ -12,12 +12,19 @@ import yaml
 
 
 def _pins(lines):
+    """name -> (version, environment marker or ''): `name==version` with an optional `; marker`."""
     pins = {}
     for line in lines:
-        m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)==([^\s;]+)\s*", line)
+        m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)==([^\s;]+)\s*(?:;\s*(.+?))?\s*", line)
         if m:
-            pins[m.group(1).lower().replace("_", "-")] = m.group(2)
+            pins[m.group(1).lower().replace("_", "-")] = (m.group(2), m.group(3) or "")
     return pins
+
+
+def _applies(marker: str) -> bool:
+    from packaging.markers import Marker
+
+    return not marker or Marker(marker).evaluate()
 
 
 def test_environment_yml_matches_pyproject(repo):
@@ -44,8 +51,29 @@ def test_installed_versions_are_the_pinned_ones(repo):
     from importlib.metadata import version
 
     project = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
-    for name, pinned in _pins(project["dependencies"]).items():
-        assert version(name) == pinned, f"{name} {version(name)} is installed, {pinned} is pinned: run `make setup`"
+    for name, (pinned, marker) in _pins(project["dependencies"]).items():
+        if _applies(marker):
+            assert version(name) == pinned, f"{name} {version(name)} is installed, {pinned} is pinned: run `make setup`"
+
+
+def test_tensorflow_is_the_cpu_build_where_there_is_one(repo):
+    """A CPU-only course installs tensorflow-cpu where PyPI has it (Linux x86_64, Windows): the CUDA
+    build probes for GPUs and prints 'Could not find cuda drivers' and 'failed call to cuInit' into
+    every notebook. Same version, bit-identical histories (measured on the homework solution).
+    Elsewhere (macOS, Linux aarch64) the plain tensorflow wheel is already CPU-only. Exactly one
+    of the two applies on any machine, and both pins agree on the version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    project = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
+    pins = _pins(project["dependencies"])
+    (cpu_version, cpu_marker), (tf_version, tf_marker) = pins["tensorflow-cpu"], pins["tensorflow"]
+    assert cpu_version == tf_version
+    assert _applies(cpu_marker) != _applies(tf_marker), (cpu_marker, tf_marker)
+    installed = "tensorflow-cpu" if _applies(cpu_marker) else "tensorflow"
+    other = "tensorflow" if installed == "tensorflow-cpu" else "tensorflow-cpu"
+    assert version(installed) == cpu_version
+    with pytest.raises(PackageNotFoundError):
+        version(other)   # both install the same files: never both (make setup removes the other)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="`make setup` installs system packages only as root")
