@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from autograder import gradebook, nbgrader_cli
+from autograder import gradebook, nbgrader_commands
 from autograder.course import Course
 from day76 import recipes  # noqa: E402
 from course_support import COURSE, EXAMPLES  # noqa: E402
@@ -81,8 +81,8 @@ def main() -> int:
     n_overhead = int(os.environ.get("BENCH_OVERHEAD_STUDENTS", "3"))
     work = Path(tempfile.mkdtemp(prefix="day76-grading-bench-"))
     try:
-        base = nbgrader_cli.copy_course(work / "base")
-        nbgrader_cli.run(["generate_assignment", COURSE.assignment, "--force"], base)
+        base = nbgrader_commands.copy_course(work / "base")
+        nbgrader_commands.run(["generate_assignment", COURSE.assignment, "--force"], base)
         students = make_class(base, n)
         plain, ours, overhead = (work / name for name in ("plain", "ours", "overhead"))
         for dest in (plain, ours, overhead):
@@ -93,7 +93,7 @@ def main() -> int:
         parts = os.environ.get("BENCH_PARTS", "speed,overhead").split(",")
         if "speed" not in parts:
             return overhead_only(overhead, students[:n_overhead])
-        t_plain, _ = timed(lambda: nbgrader_cli.run(["autograde", COURSE.assignment, "--force"], plain))
+        t_plain, _ = timed(lambda: nbgrader_commands.run(["autograde", COURSE.assignment, "--force"], plain))
         print(f"plain nbgrader autograde (serial):      {t_plain:8.1f} s", flush=True)
         t_ours, first = timed(lambda: grade_assignment(ours, COURSE.assignment, runner=LocalRunner(2),
                                                        progress=False))
