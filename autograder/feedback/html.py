@@ -60,7 +60,9 @@ def nbgrader_args(assignment: str, student: str | None = None) -> list[str]:
     args = ["generate_feedback", assignment, "--force",
             "--GenerateFeedback.preprocessors=" + repr(PREPROCESSORS),
             f"--HTMLExporter.template_name={TEMPLATE}",
-            "--HTMLExporter.extra_template_basedirs=" + repr([_nbgrader_templates(), str(TEMPLATES)])]
+            # a list option is given once per item (a repr would be read as one string)
+            f"--HTMLExporter.extra_template_basedirs={_nbgrader_templates()}",
+            f"--HTMLExporter.extra_template_basedirs={TEMPLATES}"]
     if student:
         args.append(f"--student={student}")
     return args
