@@ -123,20 +123,25 @@ def grade_reflection_in_formgrader(course, student: str, points: float, comment:
         browser = launch_chromium(pw)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"{server.base_url}/formgrader/submissions/{submission_id}/?token={server.token}")
+            # log in as an instructor does (the token as the password), so the formgrader's own
+            # requests that load and save grades carry the session cookie
+            page.goto(f"{server.base_url}/login?next=/formgrader/submissions/{submission_id}/")
+            page.locator("input#password_input").fill(server.token)
+            with page.expect_response(lambda r: "/formgrader/api/comments" in r.url and r.ok, timeout=90_000):
+                page.locator("input#password_input").press("Enter")
             score = page.locator("input.score#reflection")
-            score.wait_for(timeout=90_000)
+            score.wait_for(timeout=30_000)
             score.scroll_into_view_if_needed()
-            score.fill(f"{points:g}")
-            score.press("Tab")
+            # the formgrader saves a field when it changes (PUT to its API); wait for each save
+            with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT"
+                                      and r.ok, timeout=30_000):
+                score.fill(f"{points:g}")
+                score.press("Tab")
             box = page.locator("textarea#reflection-comment")
-            box.fill(comment)
-            box.press("Tab")
-            page.wait_for_function(
-                "() => { const c = document.querySelector('textarea#reflection-comment');"
-                " const s = document.querySelector('input.score#reflection');"
-                " return c && s && c.value.length > 0 && s.value !== ''; }")
-            page.wait_for_timeout(1500)          # the formgrader saves on change; let the requests land
+            with page.expect_response(lambda r: "/formgrader/api/comment/" in r.url and r.request.method == "PUT"
+                                      and r.ok, timeout=30_000):
+                box.fill(comment)
+                box.press("Tab")
             score.scroll_into_view_if_needed()
             page.screenshot(path=str(shots / "formgrader_reflection_graded.png"))
         finally:
@@ -187,7 +192,7 @@ def test_instructor_cycle(cycle, tmp_path):
     _shell(STEPS["report"], repo, env)
     out = course.root / "reports" / course.assignment
     students = pd.read_csv(out / "students.csv", index_col="student", keep_default_na=False)
-    assert students.loc["s01", "manual"] == "2" and COMMENT in students.loc["s01", "comments"]
+    assert float(students.loc["s01", "manual"]) == 2 and COMMENT in students.loc["s01", "comments"]
     assert "reflection" not in students.loc["s01", "failed_tests"]
     assert float(students.loc["s01", "total"]) == 19 and float(students.loc["s02", "late_penalty"]) == 3
     assert students.loc["s02", "manual"] == "not graded yet" and students.loc["s02", "status"] == "late"

@@ -144,5 +144,4 @@ def build_report(course: Course, out_dir: Path | None = None, collection_report:
         grades.write_grades(course, out_dir, data.outcomes)
     page = out_dir / "index.html"
     page.write_text(render_html(data, images), encoding="utf-8")
-    log.info("class report: %s", page)
     return page
