@@ -23,8 +23,9 @@ def test_version_and_common_options(capsys):
     args = build_parser().parse_args(["-q", "feedback", "hw2", "--course", "/c", "--student", "s0*", "--student", "t1"])
     assert (args.quiet, args.assignment, args.course, args.student) == (True, "hw2", Path("/c"), ["s0*", "t1"])
     for command in ("feedback", "report", "release", "duedate"):
-        options = build_parser().parse_args([command, "--deadline", "2026-01-01"] if command == "duedate" else [command])
+        options = build_parser().parse_args([command])
         assert options.course is None and options.assignment is None, command
+        assert getattr(options, "student", []) == [], command
 
 
 def test_outside_a_course_the_error_says_to_pass_the_course(tmp_path, capsys, monkeypatch):

@@ -11,7 +11,7 @@ from .common import add_course_arguments, load_course
 def register(subparsers) -> None:
     p = subparsers.add_parser("report", help="grades CSV (nbgrader export, students, per question) and a class report page",
                               description=__doc__)
-    add_course_arguments(p, students=False)
+    add_course_arguments(p)
     p.add_argument("--collection-report", type=Path, default=None, metavar="CSV",
                    help="CSV written by `autograder collect` (default: <course>/collected/<assignment>/report.csv "
                         "when it exists)")
@@ -26,11 +26,11 @@ def run(args) -> int:
 
     course = load_course(args)
     collection = args.collection_report or default_collection_report(course)
-    if not read_outcomes(course, collection):
+    if not read_outcomes(course, collection, args.student):
         raise CourseError(f"nothing to report for {course.assignment!r}: no submission is in the gradebook "
                           f"and no collection report was found; collect and grade first "
                           f"(`autograder collect ...`, then `autograder grade {course.assignment}`)")
-    page = build_report(course, args.out, collection)
+    page = build_report(course, args.out, collection, students=args.student)
     out = page.parent
     print(f"class report: {page}")
     print(f"grades: {out / 'grades.csv'} (nbgrader export), {out / 'students.csv'}, "

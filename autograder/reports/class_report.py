@@ -130,12 +130,13 @@ def render_html(data: ClassData, images: dict[str, bytes], generated: str | None
 
 
 def build_report(course: Course, out_dir: Path | None = None, collection_report: Path | None = None,
-                 with_grades: bool = True) -> Path:
+                 with_grades: bool = True, students=None) -> Path:
     """Write index.html, the PNGs (and, by default, the grade CSVs) to `out_dir`
-    (default `<course>/reports/<assignment>/`); returns the HTML path."""
+    (default `<course>/reports/<assignment>/`); returns the HTML path. `students`: fnmatch
+    globs (default: the whole class; nbgrader's grades.csv is always the whole class)."""
     out_dir = Path(out_dir) if out_dir else course.root / "reports" / course.assignment
     out_dir.mkdir(parents=True, exist_ok=True)
-    data = class_data(course, collection_report)
+    data = class_data(course, collection_report, students)
     made = {**generic_figures(data), **{s.anchor: s.figure for s in data.extra if s.figure is not None}}
     images = {stem: png(fig) for stem, fig in made.items()}
     for stem, png_bytes in images.items():
