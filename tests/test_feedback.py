@@ -7,6 +7,7 @@ conftest's session fixture `graded_class` grades once with plain `nbgrader autog
 from __future__ import annotations
 
 import re
+import shutil
 
 import nbformat
 import pytest
@@ -188,17 +189,6 @@ def test_feedback_html_has_no_hidden_code_no_external_url_but_every_result(grade
 
 
 @pytest.mark.slow
-def test_leak_check_flags_a_page_that_shows_a_hidden_line(graded_class, feedback_pages):
-    """The hidden lines come from the gradebook's source minus nbgrader's release, not from the
-    hider's parse: a page showing any of them is caught."""
-    course = graded_class.course
-    page = feedback_pages["good"][0]
-    unhidden = page.read_text(encoding="utf-8").replace("(hidden test: 3 points; its code is not shown)",
-                                                        next(iter(html.hidden_code_lines(course))))
-    assert html.leaked_lines(unhidden, html.hidden_code_lines(course))
-
-
-@pytest.mark.slow
 def test_markdown_summaries_for_the_class(graded_class, tmp_path):
     course = graded_class.course
     paths = markdown.write_summaries(course, tmp_path, collection_report=graded_class.collection_csv)
@@ -228,3 +218,40 @@ def test_outcomes_agree_with_the_gradebook_and_the_graded_notebooks_keep_hidden_
         assert {c.grade_id: c.score for c in o.cells} == scores[student]
     nb = nbformat.read(course.autograded_notebook("good"), as_version=4)
     assert any("assert_test_accuracy" in c.source for c in nb.cells)
+
+
+# --- the leak check's hidden lines come from nbgrader, not from the hider's parse ----------------------
+
+@pytest.fixture(scope="module")
+def tiny_course(tmp_path_factory):
+    """A one-cell nbgrader course whose hidden region uses a course-specific delimiter."""
+    from autograder.course import Course
+    from autograder.nbgrader_commands import run
+
+    root = tmp_path_factory.mktemp("tiny-course")
+    (root / "nbgrader_config.py").write_text(
+        'c = get_config()\nc.Course.assignment = "hw"\n'
+        'c.ClearHiddenTests.begin_test_delimeter = "SECRET START"\n'
+        'c.ClearHiddenTests.end_test_delimeter = "SECRET STOP"\n', encoding="utf-8")
+    test = new_code_cell("# checks the answer\nassert answer == 42\n# -- SECRET START --\n"
+                         "assert secret_function(answer) == 43\n# -- SECRET STOP --",
+                         metadata={"nbgrader": {"grade": True, "grade_id": "t1", "points": 1, "solution": False,
+                                                "locked": True, "schema_version": 3}})
+    (root / "source" / "hw").mkdir(parents=True)
+    nbformat.write(new_notebook(cells=[new_code_cell("answer = 42"), test],
+                                metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}),
+                   root / "source" / "hw" / "hw.ipynb")
+    run(["generate_assignment", "hw", "--force"], root)
+    return Course.load(root)
+
+
+@pytest.mark.slow
+def test_hidden_lines_are_what_nbgrader_kept_out_of_the_release(tiny_course):
+    source = nbformat.read(tiny_course.source_notebook(), as_version=4).cells[1].source
+    assert not has_hidden_tests(source)                 # the default delimiters do not see this region...
+    hidden = html.hidden_code_lines(tiny_course)        # ...but the leak check does, from nbgrader's release
+    assert hidden == {"assert secret_function(answer) == 43", "# -- SECRET START --", "# -- SECRET STOP --"}
+    page = "<pre>assert answer == 42\nassert secret_function(answer) == 43</pre>"
+    assert html.leaked_lines(page, hidden) == ["assert secret_function(answer) == 43"]
+    shutil.rmtree(tiny_course.root / "release")         # no release to read: nbgrader's own ClearHiddenTests
+    assert html.hidden_code_lines(tiny_course) == hidden
