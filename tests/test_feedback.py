@@ -11,7 +11,7 @@ import shutil
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from autograder.feedback import html, markdown
 from autograder.feedback.hide_hidden_tests import HideHiddenTests

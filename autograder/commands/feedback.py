@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from .common import add_course_arguments, load_course
-
-log = logging.getLogger(__name__)
 
 
 def register(subparsers) -> None:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from .. import notebooks, release
 from .common import add_course_arguments, load_course
-
-log = logging.getLogger(__name__)
 
 
 def register(subparsers) -> None:

@@ -10,7 +10,6 @@ Every number is read from `autograder.outcome.SubmissionOutcome`; nothing is add
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +18,6 @@ from ..course import Course
 from ..nbgrader_commands import run as run_nbgrader
 from ..outcome import SubmissionOutcome
 
-log = logging.getLogger(__name__)
 NAN = float("nan")
 NOT_GRADED_YET = "not graded yet"
 
