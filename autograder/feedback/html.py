@@ -140,7 +140,7 @@ def generate_feedback(course: Course, students: Iterable[str] | None = None) -> 
     still shows a line of hidden-test code.
     """
     globs = list(students or [])
-    graded = sorted(p.parent.name for p in (course.root / "autograded").glob(f"*/{course.assignment}/*.ipynb")
+    graded = sorted(p.parent.parent.name for p in (course.root / "autograded").glob(f"*/{course.assignment}/*.ipynb")
                     if wanted(p.parent.parent.name, globs))
     if not graded:
         raise NothingGradedError(
