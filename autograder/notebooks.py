@@ -1,4 +1,4 @@
-"""Small notebook chores: strip outputs before committing."""
+"""Notebooks in git carry no outputs: strip them before committing (`autograder strip`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import nbformat
 
 
 def strip_outputs(nb) -> bool:
-    """Remove outputs and execution counts in place; True if anything changed."""
+    """Remove outputs, execution counts and run-time metadata in place; True if anything changed."""
     changed = False
     for cell in nb.cells:
         if cell.cell_type != "code":

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from autograder import gradebook, nbgrader_cli  # noqa: E402
+from autograder import gradebook, nbgrader_commands  # noqa: E402
 from autograder.course import Course  # noqa: E402
 from autograder.grading.coordinator import grade_assignment  # noqa: E402
 from autograder.grading.runners import LocalRunner  # noqa: E402
@@ -83,8 +83,8 @@ def main() -> int:
     n_overhead = int(os.environ.get("BENCH_OVERHEAD_STUDENTS", "3"))
     work = Path(tempfile.mkdtemp(prefix="day76-grading-bench-"))
     try:
-        base = nbgrader_cli.copy_course(work / "base", HOMEWORK)
-        nbgrader_cli.run(["generate_assignment", COURSE.assignment, "--force"], base)
+        base = nbgrader_commands.copy_course(work / "base", HOMEWORK)
+        nbgrader_commands.run(["generate_assignment", COURSE.assignment, "--force"], base)
         students = make_class(base, n)
         plain, ours, kernel, overhead = (work / name for name in ("plain", "ours", "kernel", "overhead"))
         for dest in (plain, ours, kernel, overhead):
@@ -95,7 +95,7 @@ def main() -> int:
         parts = os.environ.get("BENCH_PARTS", "speed,verifier,overhead").split(",")
         if "speed" not in parts:
             return overhead_only(overhead, students[:n_overhead])
-        t_plain, _ = timed(lambda: nbgrader_cli.run(["autograde", COURSE.assignment, "--force"], plain))
+        t_plain, _ = timed(lambda: nbgrader_commands.run(["autograde", COURSE.assignment, "--force"], plain))
         print(f"plain nbgrader autograde (serial):      {t_plain:8.1f} s", flush=True)
         t_ours, first = timed(lambda: grade_assignment(ours, COURSE.assignment, runner=LocalRunner(2),
                                                        progress=False))
@@ -113,7 +113,7 @@ def main() -> int:
         per_sub, t_bare, t_boxed, few = sandbox_overhead(overhead, students[:n_overhead]) \
             if "overhead" in parts else (float("nan"), 0.0, 0.0, [])
 
-        same = gradebook.cell_scores(plain, COURSE.assignment) == gradebook.cell_scores(ours, COURSE.assignment)
+        same = gradebook.cell_scores(Course.load(plain)) == gradebook.cell_scores(Course.load(ours))
         failed = [s for s, r in first.results.items() if not r.ok]
         print()
         print(f"speed-up, plain / ours (2 workers):     {t_plain / t_ours:8.2f} x   (target >= 1.7)")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, gradebook, nbgrader_cli, recipes
+from . import course, gradebook, nbgrader_commands, recipes
 
 EXAMPLES = Path(__file__).parent / "examples" / course.ASSIGNMENT
 PARTS = course.PARTS
@@ -132,12 +132,12 @@ def run_demo(out: Path, workers: int = 2, sandbox: bool = True, students=CLASS) 
 
     out = Path(out).resolve()
     shutil.rmtree(out, ignore_errors=True)
-    root = nbgrader_cli.copy_course(out / "course")
+    root = nbgrader_commands.copy_course(out / "course")
     started = time.monotonic()
     print(f"==> nbgrader generate_assignment {course.ASSIGNMENT}  (scratch course {root})")
-    nbgrader_cli.run(["generate_assignment", course.ASSIGNMENT, "--force"], root)
+    nbgrader_commands.run(["generate_assignment", course.ASSIGNMENT, "--force"], root)
     # a due date in the gradebook lets nbgrader compute lateness from each timestamp.txt
-    nbgrader_cli.run(["db", "assignment", "add", course.ASSIGNMENT, f"--duedate={DEADLINE}"], root)
+    nbgrader_commands.run(["db", "assignment", "add", course.ASSIGNMENT, f"--duedate={DEADLINE}"], root)
 
     with GitServer(out / "github") as server:
         roster = write_roster(publish_class(server, students, course_root=root), out / "links.csv")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import gradebook, nbgrader_cli
+from autograder import gradebook, nbgrader_commands
 from autograder.course import Course
 from day76 import recipes
 from course_support import COURSE, EXAMPLES
@@ -65,7 +65,7 @@ def homework_run(generated_course, tmp_path_factory):
 
     protected = {d: _digest(ours / d) for d in ("source", "release", "submitted")}
     summary = grade_assignment(ours, COURSE.assignment, runner=LocalRunner(2), progress=False)
-    nbgrader_cli.run(["autograde", COURSE.assignment, "--force"], plain)
+    nbgrader_commands.run(["autograde", COURSE.assignment, "--force"], plain)
     return ours, plain, summary, protected
 
 

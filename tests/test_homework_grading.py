@@ -12,7 +12,7 @@ import shutil
 import nbformat
 import pytest
 
-from autograder import gradebook, nbgrader_cli
+from autograder import gradebook, nbgrader_commands
 from autograder.course import Course
 from day76 import recipes
 from course_support import COURSE, EXAMPLES
@@ -41,7 +41,7 @@ def graded(generated_course, tmp_path_factory):
     for student, recipe in SUBMISSIONS.items():
         recipes.write_submission(recipes.build_submission(recipe.read_text(encoding="utf-8"), Course.load(root)),
                                  student, Course.load(root))
-    nbgrader_cli.run(["autograde", COURSE.assignment, "--force"], root)
+    nbgrader_commands.run(["autograde", COURSE.assignment, "--force"], root)
     return root, gradebook.cell_scores(root), gradebook.max_scores(root)
 
 
@@ -120,7 +120,7 @@ def test_regrade_gives_identical_scores_and_outputs(graded):
                 if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
 
     before = {s: outputs(s) for s in ("good", "wrong_plot")}
-    nbgrader_cli.run(["autograde", COURSE.assignment, "--force", "--student=[gw]*"], root)
+    nbgrader_commands.run(["autograde", COURSE.assignment, "--force", "--student=[gw]*"], root)
     again = gradebook.cell_scores(root)
     assert again == scores
     assert {s: outputs(s) for s in ("good", "wrong_plot")} == before

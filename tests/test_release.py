@@ -5,13 +5,13 @@ import json
 import nbformat
 import pytest
 
-from autograder import course, notebooks, release
+from autograder import notebooks, release
+from course_support import COURSE as course
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_committed_release_is_what_generate_assignment_produces():
-    stale = release.stale_files()
+    stale = release.stale_files(course)
     assert not stale, f"homework/release is out of date ({stale}): run `make release` and commit it"
 
 
@@ -46,12 +46,12 @@ def test_homework_notebooks_are_committed_without_outputs(path):
 
 
 def test_every_autograded_test_cell_belongs_to_exactly_one_part():
-    """Reports, feedback and the demo sum 作業1 / 作業2 from course.PARTS: a test cell added to
-    the notebook but not to PARTS would silently drop out of every per-part score."""
+    """Outcomes sum 作業1 / 作業2 from c.Course.parts: a test cell added to the notebook but not
+    to the parts would silently drop out of every per-part score."""
     nb = nbformat.read(course.source_notebook(), as_version=4)
     tests = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
              if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
              and not c.metadata["nbgrader"].get("solution")}
-    listed = [cell for ids in course.PARTS.values() for cell in ids]
+    listed = [cell for ids in course.parts.values() for cell in ids]
     assert len(listed) == len(set(listed))
     assert set(listed) == tests

@@ -1,15 +1,17 @@
-"""`autograder release` and `autograder strip`."""
+"""`autograder release` (regenerate release/ from source/) and `autograder strip` (notebooks without outputs)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .. import course, notebooks, release
+from .. import notebooks, release
+from .common import add_course_arguments, load_course
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("release", help="regenerate homework/release/ from homework/source/ (nbgrader generate_assignment)")
-    p.add_argument("--course", type=Path, default=course.COURSE_ROOT, help="nbgrader course root (default: homework/)")
+    p = subparsers.add_parser("release", help="regenerate release/ from source/ (nbgrader generate_assignment, "
+                                              "in a scratch copy: the gradebook is not touched)")
+    add_course_arguments(p, students=False)
     p.add_argument("--check", action="store_true", help="only report whether the committed release is current")
     p.set_defaults(func=_release)
     s = subparsers.add_parser("strip", help="remove outputs and execution counts from notebooks")
@@ -18,14 +20,14 @@ def register(subparsers) -> None:
 
 
 def _release(args) -> int:
+    course = load_course(args, gradebook=False)
     if args.check:
-        stale = release.stale_files(args.course)
+        stale = release.stale_files(course)
         for name in stale:
-            print(f"stale: release/{course.ASSIGNMENT}/{name}")
-        print("release is current" if not stale else "run `make release` to regenerate it")
+            print(f"stale: release/{course.assignment}/{name}")
+        print("release is current" if not stale else "run `make release` (or `autograder release`) to regenerate it")
         return 1 if stale else 0
-    target = release.update_release(args.course)
-    print(f"wrote {target}")
+    print(f"wrote {release.update_release(course)}")
     return 0
 
 

@@ -1,34 +1,38 @@
-"""`autograder report day76`: grades as CSV and the class report (HTML + PNGs)."""
+"""`autograder report`: grades as CSV and the class report (HTML + PNGs)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from .. import course
+from ..course import CourseError
+from .common import add_course_arguments, load_course
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("report", help="grades CSV (nbgrader export + per-question table) and a class report page")
-    p.add_argument("assignment", nargs="?", default=course.ASSIGNMENT, help=f"assignment (default: {course.ASSIGNMENT})")
-    p.add_argument("--course", type=Path, default=course.COURSE_ROOT, help="nbgrader course root (default: homework/)")
-    p.add_argument("--collection-report", type=Path, default=None,
-                   help="CSV written by `autograder collect` (late submissions, collection failures)")
-    p.add_argument("--out", type=Path, default=None, help="output folder (default: <course>/reports/<assignment>/)")
-    p.set_defaults(func=_report)
+    p = subparsers.add_parser("report", help="grades CSV (nbgrader export, students, per question) and a class report page",
+                              description=__doc__)
+    add_course_arguments(p)
+    p.add_argument("--collection-report", type=Path, default=None, metavar="CSV",
+                   help="CSV written by `autograder collect` (default: <course>/collected/<assignment>/report.csv "
+                        "when it exists)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="output folder (default: <course>/reports/<assignment>/)")
+    p.set_defaults(func=run)
 
 
-def _report(args) -> int:
-    from ..nbgrader_cli import NbgraderError
+def run(args) -> int:
+    from ..outcome import default_collection_report, read_outcomes
     from ..reports.class_report import build_report
-    from ..reports.collection import CollectionReportError
 
-    try:
-        page = build_report(args.course, args.out, args.assignment, args.collection_report)
-    except (NbgraderError, CollectionReportError) as exc:
-        print(f"report: {exc}", file=sys.stderr)
-        return 1
+    course = load_course(args)
+    collection = args.collection_report or default_collection_report(course)
+    if not read_outcomes(course, collection, args.student):
+        raise CourseError(f"nothing to report for {course.assignment!r}: no submission is in the gradebook "
+                          f"and no collection report was found; collect and grade first "
+                          f"(`autograder collect ...`, then `autograder grade {course.assignment}`)")
+    page = build_report(course, args.out, collection, students=args.student)
+    out = page.parent
     print(f"class report: {page}")
-    print(f"grades: {page.parent / 'grades.csv'} (nbgrader export), {page.parent / 'per_question.csv'} "
-          f"(student x graded cell), {page.parent / 'questions.csv'}, {page.parent / 'students.csv'}")
+    print(f"grades: {out / 'grades.csv'} (nbgrader export), {out / 'students.csv'}, "
+          f"{out / 'per_question.csv'} (student x graded cell), {out / 'questions.csv'}")
     return 0

@@ -1,6 +1,6 @@
 """What students get back: nbgrader's feedback HTML without the hidden tests, and a Markdown summary.
 
-- `html.generate_feedback(course_root)`  -> feedback/<student>/day76/*.html (nbgrader's own step)
-- `outcomes.student_outcomes(course_root, student)` -> each graded cell's score and message
-- `markdown.write_summaries(course_root, out_dir)` -> one pasteable Markdown file per student
+- `html.generate_feedback(course)` -> feedback/<student>/<assignment>/*.html (nbgrader's own step,
+  with `hide_hidden_tests.HideHiddenTests` and `math.RenderMathOffline` on the way)
+- `markdown.write_summaries(course)` -> summaries/<assignment>/<student>.md, from `autograder.outcome`
 """

@@ -3,12 +3,14 @@
 nbgrader puts the hidden tests back into the autograded notebook and its feedback HTML shows them
 (nbgrader #917, by design). This preprocessor runs after `GetGrades` on the feedback copy only:
 
-- a grade cell whose source (in the gradebook, or in the notebook) has a `### BEGIN HIDDEN TESTS`
-  region keeps the lines above it (the student-facing description) plus one line saying that a
-  hidden test worth N points ran there;
+- a grade cell whose instructor source (from the gradebook; the submission's copy may have been
+  edited) has a hidden-test region, by nbgrader's rule and the course's configured delimiters
+  (`autograder.hidden_tests`), keeps the lines outside it (the student-facing description) plus
+  one line saying that a hidden test worth N points ran there;
 - its error outputs keep the exception name and message (what the student must fix) but lose the
   traceback, whose frames echo hidden code;
-- the machine-readable records hidden tests leave for the class report are dropped.
+- machine-readable records that hidden tests display for reports
+  (`application/vnd.<course>.record+json` outputs) are dropped.
 
 The autograded notebook and the gradebook are untouched.
 """
@@ -20,28 +22,9 @@ import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-BEGIN = "### BEGIN HIDDEN TESTS"
-END = "### END HIDDEN TESTS"
-RECORD_MIME = "application/vnd.day76.record+json"   # autograder.checks.records.MIME (no import: keep this light)
-# a hidden region, delimiters included; an unterminated one runs to the end of the cell
-_REGION = re.compile(r"^[ \t]*" + re.escape(BEGIN) + r"[ \t]*$.*?(?:^[ \t]*" + re.escape(END) + r"[ \t]*$\n?|\Z)",
-                     re.MULTILINE | re.DOTALL)
+from ..hidden_tests import Delimiters, has_hidden_tests, without_hidden_tests
 
-
-def has_hidden_tests(source: str) -> bool:
-    return _REGION.search(source or "") is not None
-
-
-def without_hidden_tests(source: str, note: str) -> str:
-    """The source with each hidden region replaced by `note` (once) - what the student may read."""
-    first = True
-
-    def replace(_match):
-        nonlocal first
-        text, first = (note + "\n" if first else ""), False
-        return text
-
-    return _REGION.sub(replace, source).rstrip("\n")
+RECORD_MIME = re.compile(r"^application/vnd\.[\w.-]+\.record\+json$")
 
 
 def hidden_note(points) -> str:
@@ -57,15 +40,16 @@ def student_facing_error(output: dict) -> dict:
     return out
 
 
-def strip_records(outputs: list) -> list:
-    return [o for o in outputs if not (o.get("output_type") in ("display_data", "execute_result")
-                                        and RECORD_MIME in o.get("data", {}))]
+def is_record(output: dict) -> bool:
+    return (output.get("output_type") in ("display_data", "execute_result")
+            and any(RECORD_MIME.match(mime) for mime in output.get("data", {})))
 
 
 class HideHiddenTests(NbGraderPreprocessor):   # NbGraderPreprocessor: enabled by default
     """Replace hidden-test code in graded cells by a one-line note; keep results and messages."""
 
     def preprocess(self, nb, resources):
+        self._delimiters = Delimiters.from_config(self.config)
         self._gradebook_sources = self._load_gradebook_sources(resources)
         return super().preprocess(nb, resources)
 
@@ -82,16 +66,16 @@ class HideHiddenTests(NbGraderPreprocessor):   # NbGraderPreprocessor: enabled b
     def preprocess_cell(self, cell, resources, index):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.get("cell_type") == "code":
-            cell.outputs = strip_records(cell.get("outputs", []))
+            cell.outputs = [o for o in cell.get("outputs", []) if not is_record(o)]
         grade_id = meta.get("grade_id")
         if not grade_id or meta.get("solution"):
             return cell, resources     # the student's own answer cells stay as they are
         # the gradebook holds the instructor's source, whatever the submission did to the cell
         original = self._gradebook_sources.get(grade_id, "")
-        source = original if has_hidden_tests(original) else cell.source
-        if not has_hidden_tests(source):
+        source = original if has_hidden_tests(original, self._delimiters) else cell.source
+        if not has_hidden_tests(source, self._delimiters):
             return cell, resources
-        cell.source = without_hidden_tests(source, hidden_note(meta.get("points")))
+        cell.source = without_hidden_tests(source, hidden_note(meta.get("points")), self._delimiters)
         if cell.get("cell_type") == "code":
             cell.outputs = [student_facing_error(o) if o.get("output_type") == "error" else o
                             for o in cell.outputs]

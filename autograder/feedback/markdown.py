@@ -1,21 +1,26 @@
 """A per-student Markdown summary to paste into a GitHub issue or comment on the student's repository.
 
-It says, in this order: the score per part, what failed and why (the test's own message, and a
-plain-words hint when the message is a bare Python error), the commit that was graded and
-whether it was late. Anything a submission can influence (error messages, paths) goes inside
-code spans or fenced blocks, so it cannot @-mention people or inject Markdown/HTML.
+It says, in this order: the score per part (autograded, manual, late penalty, total), what
+failed and why (the test's own message, and a plain-words hint when the message is a bare
+Python error), the instructor's comments on manually graded answers, the commit that was graded
+and whether it was late. Every number comes from `autograder.outcome`. Anything a submission can
+influence (error messages, paths, comments) goes inside code spans or fenced blocks, so it cannot
+@-mention people or inject Markdown/HTML.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import logging
 import math
 import re
 from pathlib import Path
+from typing import Iterable
 
-from .. import course
-from ..reports.collection import Collected, read_collection_report
-from .outcomes import WRITTEN, CellOutcome, SubmissionOutcome, submission_outcomes
+from ..course import Course
+from ..outcome import CellOutcome, SubmissionOutcome, read_outcomes
+from ..reports.collection import Collected
+
+log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 800
 
@@ -35,6 +40,7 @@ HINTS = {
     "TimeoutError": "the cell ran longer than the time limit; train fewer epochs or smaller models.",
     "DeadKernelError": "the notebook crashed (out of memory?) while running this cell.",
 }
+NOT_GRADED_YET = "not graded yet"
 
 
 def _fmt(x: float) -> str:
@@ -97,8 +103,10 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-def submission_lines(outcome: SubmissionOutcome, collected: Collected | None) -> list[str]:
+
+def submission_lines(outcome: SubmissionOutcome) -> list[str]:
     """What was graded (commit, file) and whether it was late, from collection and nbgrader."""
+    collected = outcome.collected
     lines = []
     if collected and collected.commit:
         where = f" of {_code(collected.path)}" if collected.path else ""
@@ -110,8 +118,7 @@ def submission_lines(outcome: SubmissionOutcome, collected: Collected | None) ->
         lines.append(f"- **Collection:** {collected.status}: {_code(collected.reason)}")
     else:
         lines.append("- **Commit graded:** not recorded (no collection report was given).")
-    late = (collected is not None and collected.late) or outcome.seconds_late > 0
-    if late:
+    if outcome.late:
         detail = []
         if outcome.seconds_late > 0:
             detail.append(f"{_duration(outcome.seconds_late)} after the deadline")
@@ -127,80 +134,113 @@ def submission_lines(outcome: SubmissionOutcome, collected: Collected | None) ->
     return lines
 
 
-def render_summary(outcome: SubmissionOutcome, collected: Collected | None = None,
-                   title: str = "Day 76 優化器 homework") -> str:
-    """The Markdown text for one student."""
-    auto = [c for c in outcome.cells if c.score is not None]
-    waiting = outcome.waiting
-    auto_score = sum(c.score for c in auto) - outcome.late_penalty
-    auto_max = sum(c.max_score for c in auto)
-    out = [f"## {title} ({outcome.assignment}): feedback for {_code(outcome.student)}", ""]
-    total = f"**Score: {_fmt(auto_score)} / {_fmt(auto_max)}** autograded"
-    if waiting:
-        total += f" (+ {_fmt(sum(c.max_score for c in waiting))} points of written answers, graded by the instructor later)"
-    out += [total, "", "| part | score | tests passed |", "|---|---:|---:|"]
-    for part, (score, top) in outcome.parts().items():
-        cells = [c for c in outcome.cells if c.part == part]
-        if all(c.score is None for c in cells):
-            out.append(f"| {part} | to be graded (/ {_fmt(top)}) | – |")
-        else:
-            passed = sum(c.passed for c in cells if c.score is not None)
-            out.append(f"| {part} | {_fmt(score)} / {_fmt(top)} | {passed} / {sum(c.score is not None for c in cells)} |")
+def _score_lines(outcome: SubmissionOutcome) -> list[str]:
+    manual = outcome.manual
+    lines = [f"- Autograded tests: **{_fmt(outcome.autograded)} / {_fmt(outcome.autograded_max)}**"]
+    if outcome.manual_cells:
+        lines.append(f"- Graded by the instructor: **{_fmt(manual)} / {_fmt(outcome.manual_max)}**" if manual is not None
+                     else f"- Graded by the instructor: {NOT_GRADED_YET} (/ {_fmt(outcome.manual_max)})")
     if outcome.late_penalty:
-        out.append(f"| late penalty | −{_fmt(outcome.late_penalty)} | |")
-    out += ["", "### Submission", *submission_lines(outcome, collected), ""]
-    failed = [c for c in auto if not c.passed]
+        lines.append(f"- Late penalty: **−{_fmt(outcome.late_penalty)}**")
+    total = f"- **Total: {_fmt(outcome.score)} / {_fmt(outcome.max_score)}**"
+    if outcome.waiting:
+        total += f" so far ({_fmt(sum(c.max_score for c in outcome.waiting))} points are {NOT_GRADED_YET})"
+    return lines + [total]
+
+
+def _part_table(outcome: SubmissionOutcome) -> list[str]:
+    out = ["| part | score | tests passed |", "|---|---:|---:|"]
+    for part, total in outcome.parts().items():
+        cells = [c for c in outcome.cells if c.part == part]
+        tests = [c for c in cells if not c.manual]
+        passed = f"{sum(c.passed for c in tests)} / {len(tests)}" if tests else "–"
+        if not total.graded:
+            graded = sum(c.max_score for c in cells if c.graded)
+            shown = f"{_fmt(total.score)} / {_fmt(graded)} ({NOT_GRADED_YET}: {_fmt(total.max_score - graded)})" \
+                if graded else f"{NOT_GRADED_YET} (/ {_fmt(total.max_score)})"
+        else:
+            shown = f"{_fmt(total.score)} / {_fmt(total.max_score)}"
+        manual = " (graded by the instructor)" if cells and all(c.manual for c in cells) and total.graded else ""
+        out.append(f"| {part} | {shown}{manual} | {passed} |")
+    return out
+
+
+def _manual_lines(outcome: SubmissionOutcome) -> list[str]:
+    out = []
+    for cell in outcome.manual_cells:
+        score = f"{_fmt(cell.score)} / {_fmt(cell.max_score)}" if cell.graded else f"{NOT_GRADED_YET} (/ {_fmt(cell.max_score)})"
+        out.append(f"- **{cell.kind} {_code(cell.grade_id)}**: {score}")
+        if cell.comment:
+            out.append("  - Instructor's comment:")
+            out.extend("    " + line for line in _fenced(_trim(cell.comment)).splitlines())
+    return out
+
+
+def render_summary(outcome: SubmissionOutcome, title: str = "") -> str:
+    """The Markdown text for one student."""
+    title = title or outcome.assignment
+    out = [f"## {title} ({outcome.assignment}): feedback for {_code(outcome.student)}", ""]
+    if outcome.status in ("grader_error", "not_gradable", "not_graded", "not_collected"):
+        return _render_ungraded(outcome, out)
+    out += _score_lines(outcome) + [""] + _part_table(outcome)
+    out += ["", "### Submission", *submission_lines(outcome), ""]
+    failed = outcome.failed
+    out += ["### What to fix", ""]
     if failed:
-        out += ["### What to fix", ""]
         for cell in failed:
             out += _failure(cell)
-        out.append("")
     else:
-        out += ["### What to fix", "", "Nothing: every autograded test passed. 🎉", ""]
-    passed = [c for c in auto if c.passed]
+        out.append("Nothing: every autograded test passed. 🎉")
+    out.append("")
+    if outcome.manual_cells:
+        out += ["### Graded by the instructor", "", *_manual_lines(outcome), ""]
+    passed = [c for c in outcome.autograded_cells if c.passed]
     if passed:
         out += ["### Passed", "", ", ".join(_code(c.grade_id) for c in passed), ""]
     return "\n".join(out).rstrip() + "\n"
 
 
-def render_missing(collected: Collected, title: str = "Day 76 優化器 homework", assignment: str = course.ASSIGNMENT) -> str:
-    """The summary for a student whose notebook could not be collected (so nothing was graded)."""
-    return "\n".join([
-        f"## {title} ({assignment}): feedback for {_code(collected.student_id)}", "",
-        "**Not graded: your notebook could not be collected.**", "",
-        f"- **Status:** {collected.status}",
-        f"- **Why:** {_code(collected.reason or 'no reason recorded')}",
-        f"- **Link we tried:** {_code(collected.link)}" if collected.link else "- **Link:** none given",
-        "", "Fix the link or the repository and tell the instructor, so your work can be collected again.", ""])
+def _render_ungraded(outcome: SubmissionOutcome, out: list[str]) -> str:
+    """Summaries for a submission that has no grade: why, and what happens next."""
+    collected = outcome.collected
+    if outcome.status == "grader_error":
+        out += ["**Not graded yet: the grader failed on your submission. This is not your fault and "
+                "costs you no points; the instructor will grade it again.**", ""]
+    elif outcome.status == "not_gradable":
+        out += ["**Not graded: your notebook could not be graded.**", ""]
+    elif outcome.status == "not_collected":
+        out += ["**Not graded: your notebook could not be collected.**", ""]
+    else:
+        out += ["**Collected, not graded yet.**", ""]
+    if collected is not None:
+        out.append(f"- **Status:** {collected.status}")
+        out.append(f"- **Link we tried:** {_code(collected.link)}" if collected.link else "- **Link:** none given")
+    for reason in outcome.reasons or ([] if outcome.status == "not_graded" else ["no reason recorded"]):
+        out.append(f"- **Why:** {_code(reason)}")
+    if outcome.status in ("not_collected", "not_gradable"):
+        out += ["", "Fix the link or the notebook and tell the instructor, so your work can be collected again."]
+    return "\n".join(out).rstrip() + "\n"
 
 
-def summaries_dir(course_root: Path, assignment: str = course.ASSIGNMENT) -> Path:
-    return Path(course_root) / "summaries" / assignment
+def summaries_dir(course: Course) -> Path:
+    """`<course>/summaries/<assignment>/` (not under feedback/, which nbgrader clears when it
+    regenerates feedback)."""
+    return course.root / "summaries" / course.assignment
 
 
-def write_summaries(course_root: Path = course.COURSE_ROOT, out_dir: Path | None = None,
-                    assignment: str = course.ASSIGNMENT, collection_report: Path | None = None,
-                    student: str | None = None) -> dict[str, Path]:
-    """One `<student>.md` per autograded student (and per collection failure); {student: path}.
-
-    `student`: only students matching this glob (nbgrader's `--student` style).
-
-    Default folder: `<course_root>/summaries/<assignment>/` (not under feedback/, which nbgrader
-    clears when it regenerates feedback).
-    """
-    out_dir = Path(out_dir) if out_dir else summaries_dir(course_root, assignment)
+def write_summaries(course: Course, out_dir: Path | None = None, collection_report: Path | None = None,
+                    students: Iterable[str] | None = None,
+                    outcomes: dict[str, SubmissionOutcome] | None = None) -> dict[str, Path]:
+    """One `<student>.md` per student of the assignment (graded, failed to grade, or not collected);
+    {student: path}. `students`: fnmatch globs (default: everyone)."""
+    out_dir = Path(out_dir) if out_dir else summaries_dir(course)
     out_dir.mkdir(parents=True, exist_ok=True)
-    collection = read_collection_report(collection_report)
+    if outcomes is None:
+        outcomes = read_outcomes(course, collection_report, students)
     written: dict[str, Path] = {}
-    wanted = (lambda who: True) if student is None else (lambda who: fnmatch.fnmatchcase(who, student))
-    for who, outcome in submission_outcomes(course_root, assignment).items():
-        if wanted(who):
-            path = out_dir / f"{who}.md"
-            path.write_text(render_summary(outcome, collection.get(who)), encoding="utf-8")
-            written[who] = path
-    for who, entry in collection.items():
-        if who and who not in written and wanted(who) and entry.failed and entry.status != "duplicate":
-            path = out_dir / f"{who}.md"
-            path.write_text(render_missing(entry, assignment=assignment), encoding="utf-8")
-            written[who] = path
+    for who, outcome in outcomes.items():
+        path = out_dir / f"{who}.md"
+        path.write_text(render_summary(outcome, course.title), encoding="utf-8")
+        written[who] = path
+    log.info("wrote %d Markdown summaries in %s", len(written), out_dir)
     return written

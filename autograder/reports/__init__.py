@@ -1,7 +1,8 @@
-"""What instructors read: grades as CSV (nbgrader's export + a per-question table) and a class report.
+"""What instructors read: grades as CSV and a class report, from `autograder.outcome`.
 
-- `grades.question_table(course_root)` -> pandas DataFrame, student x graded cell
-- `grades.write_grades(course_root, out_dir)` -> nbgrader's grades.csv + per_question.csv
-- `class_report.build_report(course_root, out_dir, collection_report=None)` -> index.html + PNGs
+- `grades.write_grades(course, out_dir, outcomes)` -> grades.csv (nbgrader's export), students.csv,
+  per_question.csv, questions.csv
+- `class_report.build_report(course, out_dir, collection_report)` -> index.html + PNGs (+ the CSVs)
+- `sections`: the course's own report sections (`c.ClassReport.sections`)
 - `collection.read_collection_report(csv)` -> what `autograder collect` said about each student
 """
