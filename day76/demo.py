@@ -18,10 +18,11 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, gradebook, nbgrader_commands, recipes
+from autograder import nbgrader_commands
+from autograder.course import Course
 
-EXAMPLES = Path(__file__).parent / "examples" / course.ASSIGNMENT
-PARTS = course.PARTS
+from . import EXAMPLES, HOMEWORK, recipes
+
 DEADLINE = "2026-11-30T23:59:00+08:00"
 ON_TIME, LATE = "2026-11-29T20:00:00+08:00", "2026-12-01T09:30:00+08:00"
 
@@ -30,7 +31,7 @@ ON_TIME, LATE = "2026-11-29T20:00:00+08:00", "2026-12-01T09:30:00+08:00"
 class ExampleStudent:
     student_id: str
     name: str
-    recipe: str | None        # example submission in examples/day76/, None = nothing pushed
+    recipe: str | None        # example submission in day76/examples/, None = nothing pushed
     link_form: str            # how the student pastes the link
     committed: str = ON_TIME
 
@@ -45,30 +46,30 @@ CLASS = (
 )
 
 
-def publish_class(server, students=CLASS, course_root: Path = course.COURSE_ROOT) -> list[dict]:
+def publish_class(server, course: Course, students=CLASS) -> list[dict]:
     """Commit each example student's notebook to the local 'GitHub'; returns roster rows with links."""
     rows = []
+    name = course.notebook
     for st in students:
         folder = "Day_076"
         if st.recipe is None:
             link = "https://drive.google.com/file/d/1AbCdEf/view?usp=sharing"
         else:
-            nb = recipes.build_submission((EXAMPLES / f"{st.recipe}.py").read_text(encoding="utf-8"),
-                                          course_root=course_root)
+            nb = recipes.build_submission((EXAMPLES / f"{st.recipe}.py").read_text(encoding="utf-8"), course)
             text = nbformat.writes(nb)
             if st.link_form == "gist":
                 gist_id = f"{int(st.student_id[1:]):032x}"
-                server.gist(gist_id).write(course.NOTEBOOK, text).commit("homework", date=st.committed)
+                server.gist(gist_id).write(name, text).commit("homework", date=st.committed)
                 link = f"https://gist.github.com/{st.student_id}/{gist_id}"
             else:
                 owner, repo = f"student-{st.student_id}", "ML100Days"
-                server.repo(owner, repo).write(f"{folder}/{course.NOTEBOOK}", text).commit(
+                server.repo(owner, repo).write(f"{folder}/{name}", text).commit(
                     "Day 76 homework", date=st.committed)
                 link = {
-                    "blob": f"https://github.com/{owner}/{repo}/blob/main/{folder}/{course.NOTEBOOK}",
+                    "blob": f"https://github.com/{owner}/{repo}/blob/main/{folder}/{name}",
                     "repo": f"https://github.com/{owner}/{repo}",
                     "tree": f"https://github.com/{owner}/{repo}/tree/main/{folder}/",
-                    "raw": f"https://raw.githubusercontent.com/{owner}/{repo}/main/{folder}/{course.NOTEBOOK}",
+                    "raw": f"https://raw.githubusercontent.com/{owner}/{repo}/main/{folder}/{name}",
                 }[st.link_form]
         rows.append({"student_id": st.student_id, "name": st.name, "link": link})
     return rows
@@ -83,83 +84,91 @@ def write_roster(rows: list[dict], path: Path) -> Path:
     return path
 
 
-def part_scores(cells: dict[str, float | None], maxima: dict[str, float]) -> dict[str, tuple[float, float]]:
-    """{part: (score, max)} for the autograded parts, from a student's cell scores."""
-    return {part: (sum(cells.get(c) or 0.0 for c in ids), sum(maxima[c] for c in ids)) for part, ids in PARTS.items()}
+def grade_table(course: Course) -> list[dict]:
+    """One row per graded student: points per part, autograded total, the reflection (from outcomes)."""
+    from autograder.outcome import read_outcomes
 
-
-def grade_table(course_root: Path) -> list[dict]:
-    cells_by_student = gradebook.cell_scores(course_root)
-    maxima = gradebook.max_scores(course_root)
     rows = []
-    for student, cells in sorted(cells_by_student.items()):
-        parts = part_scores(cells, maxima)
-        row = {"student": student, **{p: s for p, (s, _) in parts.items()}}
-        row["autograded"] = sum(s for s, _ in parts.values())
-        row["of"] = sum(m for _, m in parts.values())
-        row["manual"] = "to grade" if cells.get("reflection") is None else cells["reflection"]
+    for student, outcome in sorted(read_outcomes(course).items()):
+        if outcome.status not in ("graded", "not_gradable"):
+            continue
+        parts = outcome.parts()
+        row = {"student": student, **{p: parts[p].score for p in course.parts if p in parts}}
+        row["autograded"], row["of"] = outcome.autograded, outcome.autograded_max
+        row["manual"] = "to grade" if outcome.manual is None else outcome.manual
         rows.append(row)
     return rows
 
 
-def print_table(rows: list[dict], collection: dict[str, str] | None = None) -> None:
+def print_table(course: Course, rows: list[dict], collection: dict[str, str] | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Day 76 homework: autograded scores")
-    columns = ["student", *PARTS, "autograded", "reflection"] + (["collected"] if collection else [])
+    table = Table(title=f"{course.title}: autograded scores")
+    columns = ["student", *course.parts, "autograded", "reflection"] + (["collected"] if collection else [])
     for col in columns:
         table.add_column(col, justify="left" if col in ("student", "collected") else "right")
     graded = {r["student"] for r in rows}
     for r in rows:
         extra = [collection.get(r["student"], "")] if collection else []
-        table.add_row(r["student"], *(f"{r[p]:g}" for p in PARTS), f"{r['autograded']:g} / {r['of']:g}",
+        table.add_row(r["student"], *(f"{r.get(p, 0):g}" for p in course.parts), f"{r['autograded']:g} / {r['of']:g}",
                       str(r["manual"]), *extra)
     for student, status in sorted((collection or {}).items()):
         if student not in graded:
-            table.add_row(student, "-", "-", "-", "-", status)
+            table.add_row(student, *["-"] * (len(course.parts) + 2), status)
     Console().print(table)
 
 
 def run_demo(out: Path, workers: int = 2, sandbox: bool = True, students=CLASS) -> int:
-    from .collect import collect_class, print_report, write_report
-    from .feedback.html import generate_feedback
-    from .feedback.markdown import write_summaries
-    from .grading.coordinator import grade_assignment
-    from .grading.runners import LocalRunner
-    from .localgit import GitServer
-    from .reports.class_report import build_report
+    import secrets
+
+    from autograder.collect import collect_class, deadline_zone, print_report, write_report
+    from autograder.feedback.html import generate_feedback
+    from autograder.feedback.markdown import write_summaries
+    from autograder.grading.coordinator import grade_assignment
+    from autograder.grading.runners import LocalRunner
+    from autograder.grading.settings import GradeSettings
+    from autograder.localgit import GitServer
+    from autograder.reports.class_report import build_report
 
     out = Path(out).resolve()
     shutil.rmtree(out, ignore_errors=True)
-    root = nbgrader_commands.copy_course(out / "course")
+    root = nbgrader_commands.copy_course(out / "course", HOMEWORK)
+    course = Course.load(root)
     started = time.monotonic()
-    print(f"==> nbgrader generate_assignment {course.ASSIGNMENT}  (scratch course {root})")
-    nbgrader_commands.run(["generate_assignment", course.ASSIGNMENT, "--force"], root)
+    print(f"==> nbgrader generate_assignment {course.assignment}  (scratch course {root})")
+    nbgrader_commands.run(["generate_assignment", course.assignment, "--force"], root)
     # a due date in the gradebook lets nbgrader compute lateness from each timestamp.txt
-    nbgrader_commands.run(["db", "assignment", "add", course.ASSIGNMENT, f"--duedate={DEADLINE}"], root)
+    nbgrader_commands.set_due_date(root, course.assignment, DEADLINE)
 
     with GitServer(out / "github") as server:
-        roster = write_roster(publish_class(server, students, course_root=root), out / "links.csv")
+        roster = write_roster(publish_class(server, course, students), out / "links.csv")
         print(f"==> {len(students)} example students pushed their homework to a local GitHub stand-in; links in {roster}")
         print(f"==> collecting (deadline {DEADLINE})")
-        results = collect_class(roster, root, deadline=DEADLINE, git_config=server.git_config(), progress=False)
-    report_csv = write_report(results, root / "collected" / course.ASSIGNMENT / "report.csv")
+        results = collect_class(roster, root, course.assignment, course.notebook, deadline=DEADLINE,
+                                zone=deadline_zone(course.config).tz, git_config=server.git_config(),
+                                release=course.release_notebook(), progress=False)
+    report_csv = write_report(results, root / "collected" / course.assignment / "report.csv")
     print_report(results)
 
-    print(f"==> grading with {workers} workers, {'each kernel in a bubblewrap sandbox' if sandbox else 'NO sandbox'}")
-    summary = grade_assignment(root, course.ASSIGNMENT, runner=LocalRunner(workers), sandbox=sandbox)
+    # the secret test set's key: an instructor keeps one in the grading shell; the demo makes one
+    settings = GradeSettings(config=course.config)
+    secret_env = {name: secrets.token_hex(16) for name in settings.secret_env}
+    print(f"==> grading with {workers} workers, {'each kernel in a bubblewrap sandbox' if sandbox else 'NO sandbox'}, "
+          "test cells decided in a clean process")
+    summary = grade_assignment(root, course.assignment, runner=LocalRunner(workers), sandbox=sandbox,
+                               secret_env=secret_env, progress=False)
     for student, result in sorted(summary.results.items()):
-        if result.reasons:
-            print(f"    {student}: " + "; ".join(result.reasons))
+        if result.reasons or result.grader_error:
+            print(f"    {student}: " + "; ".join(result.reasons + ([result.grader_error] if result.grader_error else [])))
 
     print("==> feedback (hidden tests' code removed), Markdown summaries, grades and the class report")
-    pages = generate_feedback(root)
-    summaries = write_summaries(root, collection_report=report_csv)
-    page = build_report(root, collection_report=report_csv)
+    pages = generate_feedback(course)
+    summaries = write_summaries(course, collection_report=report_csv)
+    page = build_report(course, collection_report=report_csv)
 
     statuses = {r.student_id: str(r.status) for r in results}
-    print_table(grade_table(root), statuses)
+    print_table(course, grade_table(course), statuses)
     print(f"done in {time.monotonic() - started:.0f} s")
     print(f"  class report:         {page}")
     print(f"  grades:               {page.parent / 'grades.csv'}, {page.parent / 'per_question.csv'}")
@@ -167,7 +176,7 @@ def run_demo(out: Path, workers: int = 2, sandbox: bool = True, students=CLASS) 
     print(f"  summaries (Markdown): {next(iter(summaries.values())).parent if summaries else '-'}")
     print(f"  collection report:    {report_csv}")
     print(f"  course (gradebook):   {root}")
-    return 0
+    return 1 if summary.grader_errors else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from autograder.course import Course
 from autograder import gradebook
 from day76 import demo
 
@@ -28,12 +29,13 @@ def demo_run(tmp_path_factory):
 
 def test_collected_graded_and_reported(demo_run):
     root = demo_run
-    scores = gradebook.cell_scores(root)
+    scores = gradebook.cell_scores(Course.load(root))
     assert set(scores) == {"s01", "s05"}, "the broken link has nothing to grade"
-    table = {row["student"]: row for row in demo.grade_table(root)}
+    table = {row["student"]: row for row in demo.grade_table(Course.load(root))}
     assert table["s01"]["autograded"] == table["s01"]["of"] == 17
-    # the hostile student keeps the public-test points only: hidden tests refuse a patched numpy
-    assert table["s05"]["autograded"] == 2
+    # the hostile student patched numpy in its kernel; the tests ran in a clean process the patch
+    # never reached, so its (complete) work is graded for what it is
+    assert table["s05"]["autograded"] == 17
     report = (root / "collected" / "day76" / "report.csv").read_text(encoding="utf-8")
     assert "s04,bad_link" in report and "s01,collected" in report
 
@@ -42,9 +44,9 @@ def test_feedback_summaries_and_class_report(demo_run):
     root = demo_run
     for student in ("s01", "s05"):
         page = (root / "feedback" / student / "day76" / "Day76-Optimizer_HW.html").read_text(encoding="utf-8")
-        assert "autograder.checks" not in page and "hidden test" in page
+        assert "day76.checks" not in page and "hidden test" in page
     hostile = (root / "feedback" / "s05" / "day76" / "Day76-Optimizer_HW.html").read_text(encoding="utf-8")
-    assert "replaced functions the grader relies on" in hostile  # told why the hidden tests gave 0
+    assert "SQLite format" not in hostile and "BEGIN HIDDEN TESTS" not in hostile
     summaries = root / "summaries" / "day76"
     assert {p.stem for p in summaries.glob("*.md")} == {"s01", "s04", "s05"}
     assert "drive.google.com" in (summaries / "s04.md").read_text(encoding="utf-8")

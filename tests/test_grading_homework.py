@@ -71,25 +71,25 @@ def homework_run(generated_course, tmp_path_factory):
 
 def test_same_cell_scores_as_plain_nbgrader(homework_run):
     ours, plain, summary, _ = homework_run
-    expected = gradebook.cell_scores(plain)
-    got = gradebook.cell_scores(ours)
+    expected = gradebook.cell_scores(Course.load(plain))
+    got = gradebook.cell_scores(Course.load(ours))
     for student in HONEST:
         assert got[student] == expected[student], (student, summary.results[student].reasons)
-    maxima = gradebook.max_scores(ours)
+    maxima = gradebook.max_scores(Course.load(ours))
     assert all(got["good"][c] == maxima[c] for c in maxima if c != "reflection")
 
 
 def test_faked_history_loses_only_its_consistency_points(homework_run):
     ours, _, summary, _ = homework_run
-    scores = gradebook.cell_scores(ours)
-    maxima = gradebook.max_scores(ours)
+    scores = gradebook.cell_scores(Course.load(ours))
+    maxima = gradebook.max_scores(Course.load(ours))
     lost = {c for c, s in scores["faked_history"].items() if c != "reflection" and s != maxima[c]}
     assert lost == {"test_p1_consistency"}, summary.results["faked_history"].reasons
 
 
 def test_hostile_code_cannot_reach_course_files_and_is_graded_on_its_work(homework_run):
     ours, _, summary, protected = homework_run
-    scores = gradebook.cell_scores(ours)
+    scores = gradebook.cell_scores(Course.load(ours))
     for student in ("reads_hidden", "writes_outside"):        # payload failed; work is complete
         assert scores[student] == scores["good"], (student, summary.results[student].reasons)
     nb = json.loads((ours / "autograded" / "reads_hidden" / COURSE.assignment / COURSE.notebook).read_text())

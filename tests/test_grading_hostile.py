@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.course import Course
 from autograder.gradebook import cell_scores
 from autograder.grading.coordinator import grade_assignment
 from autograder.grading.runners import LocalRunner
@@ -116,7 +117,7 @@ def honest_alone(tmp_path_factory):
     for student, answer in HONEST.items():
         tiny.submit(root, student, answer)
     grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(1), limits=LIMITS, progress=False)
-    return cell_scores(root, tiny.ASSIGNMENT)
+    return cell_scores(Course.load(root, tiny.ASSIGNMENT))
 
 
 def test_every_submission_is_recorded(class_run):
@@ -139,7 +140,7 @@ def test_hostile_student_gets_deserved_score_and_reason(class_run, name):
 
 def test_honest_students_grade_as_when_graded_alone(class_run, honest_alone):
     root, summary, *_ = class_run
-    together = cell_scores(root, tiny.ASSIGNMENT)
+    together = cell_scores(Course.load(root, tiny.ASSIGNMENT))
     for student in HONEST:
         assert together[student] == honest_alone[student], student
         assert summary.results[student].reasons == [], student     # no false alarms either
@@ -183,4 +184,4 @@ def test_plain_nbgrader_is_fooled_by_disabled_tests(tmp_path):
     tiny.submit(root, "cheater", tiny.hostile_answer("disable_tests", root, honest=False))
     done = tiny.plain_nbgrader_autograde(root, "cheater")
     assert done.returncode == 0, done.stderr[-2000:]
-    assert cell_scores(root, tiny.ASSIGNMENT)["cheater"] == {"test_add": 2, "test_hidden": 3}
+    assert cell_scores(Course.load(root, tiny.ASSIGNMENT))["cheater"] == {"test_add": 2, "test_hidden": 3}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.course import Course
 from autograder.gradebook import cell_scores
 from autograder.grading.coordinator import grade_assignment
 from autograder.grading.course_files import make_jobs
@@ -51,9 +52,9 @@ def test_same_scores_as_plain_nbgrader_autograde(course, tmp_path):
     proc = tiny.plain_nbgrader_autograde(plain)
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = grade_assignment(ours, tiny.ASSIGNMENT, runner=LocalRunner(2), progress=False)
-    expected = cell_scores(plain, tiny.ASSIGNMENT)
+    expected = cell_scores(Course.load(plain, tiny.ASSIGNMENT))
     assert set(expected) == set(VARIANTS)
-    assert cell_scores(ours, tiny.ASSIGNMENT) == expected
+    assert cell_scores(Course.load(ours, tiny.ASSIGNMENT)) == expected
     assert expected["right"] == {"test_add": 2, "test_hidden": 3}
     assert expected["ints_only"] == {"test_add": 2, "test_hidden": 0}
     assert all(r.ok for r in summary.results.values())
@@ -113,7 +114,7 @@ def test_dask_local_cluster_gives_the_same_grades(course, tmp_path):
         summary = grade_assignment(dask, tiny.ASSIGNMENT, runner=DaskRunner(client=client),
                                    progress=False)
         worker_pids = set(client.run(os.getpid).values())
-    assert cell_scores(dask, tiny.ASSIGNMENT) == cell_scores(local, tiny.ASSIGNMENT)
+    assert cell_scores(Course.load(dask, tiny.ASSIGNMENT)) == cell_scores(Course.load(local, tiny.ASSIGNMENT))
     used = {int(r.worker.rsplit(":", 1)[1]) for r in summary.results.values()}
     assert used <= worker_pids and used       # graded in the cluster's worker processes
 

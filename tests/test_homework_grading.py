@@ -42,7 +42,7 @@ def graded(generated_course, tmp_path_factory):
         recipes.write_submission(recipes.build_submission(recipe.read_text(encoding="utf-8"), Course.load(root)),
                                  student, Course.load(root))
     nbgrader_commands.run(["autograde", COURSE.assignment, "--force"], root)
-    return root, gradebook.cell_scores(root), gradebook.max_scores(root)
+    return root, gradebook.cell_scores(Course.load(root)), gradebook.max_scores(Course.load(root))
 
 
 def autograded_nb(root, student):
@@ -121,6 +121,6 @@ def test_regrade_gives_identical_scores_and_outputs(graded):
 
     before = {s: outputs(s) for s in ("good", "wrong_plot")}
     nbgrader_commands.run(["autograde", COURSE.assignment, "--force", "--student=[gw]*"], root)
-    again = gradebook.cell_scores(root)
+    again = gradebook.cell_scores(Course.load(root))
     assert again == scores
     assert {s: outputs(s) for s in ("good", "wrong_plot")} == before

@@ -1,7 +1,9 @@
 # base: solution
 # A student who does the work but also tries to cheat: reads the hidden tests and the gradebook,
-# and replaces numpy.allclose so that every comparison "passes". The sandbox hides the files;
-# the checks notice the patched runtime and refuse to award the hidden tests' points.
+# and replaces numpy.allclose so that every comparison "passes". The sandbox hides the files, and
+# `autograder grade` decides the tests in a clean process the patch never reaches, so the work is
+# graded for what it is. (Under plain nbgrader the checks notice the patched runtime in the kernel
+# and refuse to award the hidden tests' points.)
 # %% after setup
 import glob, pathlib
 for pattern in ("../../../source/*/*.ipynb", "../../../gradebook.db", "/work/*/homework/source/*/*.ipynb"):
