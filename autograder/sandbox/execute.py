@@ -28,7 +28,8 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-from ..verify.cells import has_hidden_tests, is_test_cell, referenced_names
+from ..hidden_tests import Delimiters, has_hidden_tests
+from ..verify.cells import is_test_cell, referenced_names
 from .shell_guard import EXPRESSION as RESTORE_SHELL
 
 EVENTS_VAR = "AUTOGRADER_EVENTS"      # a JSON-lines file the worker reads back
@@ -72,15 +73,8 @@ class CappedExecute(Execute):
         self._cut_cells: set[int] = set()
         self._guard_shell = bool(os.environ.get(SANDBOX_VAR))   # the kernel has shell_guard loaded
         self._verify = json.loads(os.environ[VERIFY_VAR]) if os.environ.get(VERIFY_VAR) else None
-        self._hidden_marker = self._hidden_delimiter()
+        self._delimiters = Delimiters.from_config(self.config)
         return super().preprocess(nb, resources, km)
-
-    def _hidden_delimiter(self) -> str:
-        try:
-            from nbgrader.preprocessors import ClearHiddenTests
-            return ClearHiddenTests(config=self.config).begin_test_delimeter
-        except Exception:
-            return "BEGIN HIDDEN TESTS"
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         if self._guard_shell and is_test_cell(cell):
@@ -89,7 +83,7 @@ class CappedExecute(Execute):
             # the clean verifier decides this cell: the kernel only exports what the cell reads
             grade_id = cell.metadata["nbgrader"].get("grade_id") or f"cell-{cell_index}"
             await self._export(grade_id, referenced_names(cell.source))
-            if has_hidden_tests(cell.source, self._hidden_marker):
+            if has_hidden_tests(cell.source, self._delimiters):
                 cell.outputs, cell.execution_count = [], None    # hidden code never runs in the kernel
                 return cell
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)

@@ -5,18 +5,13 @@ from __future__ import annotations
 import ast
 import builtins
 
-HIDDEN_DEFAULT = "BEGIN HIDDEN TESTS"
+from ..hidden_tests import Delimiters, has_hidden_tests  # noqa: F401  (nbgrader's rule, in one place)
 
 
 def is_test_cell(cell) -> bool:
     """A graded code cell that is not the student's answer: nbgrader's autograder test."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
-def has_hidden_tests(source: str, delimiter: str = HIDDEN_DEFAULT) -> bool:
-    """nbgrader's rule: a line that contains the delimiter opens a hidden region."""
-    return any(delimiter in line for line in source.splitlines())
 
 
 def referenced_names(source: str) -> list[str]:
