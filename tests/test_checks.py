@@ -29,14 +29,14 @@ def _build(optimizer):
 
 @pytest.fixture(scope="module")
 def trained():
-    """Two optimizers, 3 epochs each, batch size 64, as a student would train them."""
+    """Two optimizers, 3 epochs each, batch size 64, as the notebook prescribes (seeded before each)."""
     import keras
 
     X_train, y_train = data.train_split()
     X_val, y_val = data.validation_split()
     models, histories = {}, {}
     for name, opt in (("Adam", keras.optimizers.Adam), ("RMSprop", keras.optimizers.RMSprop)):
-        keras.utils.set_random_seed(0)
+        keras.utils.set_random_seed(data.SEED)
         models[name] = _build(opt(learning_rate=0.003))
         histories[name] = models[name].fit(X_train, y_train, validation_data=(X_val, y_val), epochs=3,
                                            batch_size=64, verbose=0)
@@ -60,6 +60,51 @@ def test_genuine_histories_pass(trained):
     models, histories = trained
     consistency.assert_histories_match_models(models, histories, batch_sizes={"Adam": 64, "RMSprop": 64})
     consistency.assert_same_setup(models, histories)
+
+
+def _fit(seed, X, y, batch_size=64, epochs=2):
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    model = _build(keras.optimizers.Adam(learning_rate=0.003))
+    X_val, y_val = data.validation_split()
+    return model, model.fit(X, y, validation_data=(X_val, y_val), epochs=epochs, batch_size=batch_size, verbose=0)
+
+
+def test_replay_refuses_a_history_it_cannot_reproduce():
+    """Genuine training, but not as prescribed (another seed), or on other data (the held-out
+    images swapped in for as many training rows): the first epoch does not replay."""
+    X, y = data.train_split()
+    model, h = _fit(data.SEED + 1, X, y)
+    with pytest.raises(AssertionError, match="could not be reproduced.*set_random_seed"):
+        consistency.assert_history_matches_model(model, h, "Adam", batch_size=64)
+    X_test, y_test = data.test_split()
+    swapped_X = np.concatenate([X[:len(X) - len(X_test)], X_test])
+    swapped_y = np.concatenate([y[:len(y) - len(y_test)], y_test])
+    model, h = _fit(data.SEED, swapped_X, swapped_y)
+    assert consistency.consistent_histories({"Adam": model}, {"Adam": h}, {"Adam": 64}) == {}
+    with pytest.raises(AssertionError, match="could not be reproduced"):
+        consistency.assert_history_matches_model(model, h, "Adam", batch_size=64)
+
+
+def test_replay_finds_the_batch_size_from_the_steps_and_audits_the_weights():
+    import keras
+
+    X, y = data.train_split()
+    model, h = _fit(data.SEED, X, y, batch_size=32)
+    consistency.assert_histories_match_models({"Adam": model}, {"Adam": h})       # no batch size given
+    swapped = keras.models.clone_model(model)
+    swapped.compile(optimizer=keras.optimizers.Adam(learning_rate=0.003), loss="sparse_categorical_crossentropy",
+                    metrics=["accuracy"])
+    swapped.set_weights([w * 1.0001 for w in model.get_weights()])
+    swapped.optimizer.build(swapped.trainable_variables)
+    swapped.optimizer.iterations.assign(model.optimizer.iterations)
+    h.set_model(swapped)
+    try:
+        with pytest.raises(AssertionError):
+            consistency.assert_histories_match_models({"Adam": swapped}, {"Adam": h}, batch_sizes={"Adam": 32})
+    finally:
+        h.set_model(model)
 
 
 def test_history_typed_in_by_hand_fails(trained):
