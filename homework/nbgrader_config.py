@@ -4,6 +4,9 @@
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 c.CourseDirectory.course_id = "day76-optimizers"
+# The class's time zone: a deadline written without one (`autograder collect --deadline
+# "2026-11-30 23:59"`) is read in it, and nbgrader records times in it.
+c.Exchange.timezone = "Asia/Taipei"
 
 # --- the course, as the autograder's commands see it (`autograder ...` run in this folder or the
 # repository root picks these up; generic machinery never names the course itself) -------------
