@@ -16,6 +16,10 @@ import os
 
 from .snapshot import MANIFEST
 
+# one verifier process decides every test cell of a notebook: a model file (named by its weights'
+# digest) is loaded once and shared by the cells that read it (test code never changes a model)
+_loaded_models: dict[str, object] = {}
+
 
 class Unavailable:
     """Stands in for something the grader could not rebuild; any use fails with the reason."""
@@ -118,8 +122,12 @@ class Rebuilder:
         import keras
 
         path = os.path.join(self.models_dir, os.path.basename(entry["file"]))
+        if path in _loaded_models:
+            return _loaded_models[path]
         try:
-            return keras.saving.load_model(path, safe_mode=True, compile=True)
+            model = keras.saving.load_model(path, safe_mode=True, compile=True)
+            _loaded_models[path] = model
+            return model
         except Exception as exc:
             raise AssertionError(
                 "the grader loads models in Keras's safe mode, with built-in layers only (no Lambda layers, "
