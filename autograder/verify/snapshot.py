@@ -126,6 +126,12 @@ class _Exporter:
         opt = getattr(model, "optimizer", None)
         if opt is not None and hasattr(opt, "iterations"):
             digest.update(str(int(np.asarray(opt.iterations))).encode())
+        for part in (lambda: type(model).__name__, lambda: model.get_config(), lambda: type(opt).__name__,
+                     lambda: opt.get_config()):
+            try:                              # same weights, other architecture or optimizer: other file
+                digest.update(json.dumps(part(), sort_keys=True, default=str).encode())
+            except Exception:
+                digest.update(b"?")
         name = f"{type(model).__name__}-{digest.hexdigest()[:20]}.keras"
         path = os.path.join(self.models_dir, name)
         if not os.path.exists(path):          # the same trained model is saved once per job
