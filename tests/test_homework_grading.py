@@ -124,3 +124,27 @@ def test_regrade_gives_identical_scores_and_outputs(graded):
     again = gradebook.cell_scores(Course.load(root))
     assert again == scores
     assert {s: outputs(s) for s in ("good", "wrong_plot")} == before
+
+
+def test_model_answer_quotes_what_the_reference_solution_prints(graded):
+    """Every number of the instructor's model answer is in the solution's own printed output."""
+    root, _, _ = graded
+    source = nbformat.read(COURSE.source_notebook(), as_version=4)
+    answer = next(c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "reflection")
+    answer = answer[answer.index("**Model answer"):answer.index("**Rubric")]
+    printed = "".join(o.get("text", "") for c in autograded_nb(root, "good").cells
+                      if c.metadata.get("nbgrader", {}).get("grade_id") in ("p1_train", "p2_train")
+                      for o in c.outputs if o.output_type == "stream")
+    decimals = re.findall(r"\b0\.\d{3}\b", answer)
+    assert len(decimals) >= 9
+    assert [d for d in decimals if d not in printed] == []
+    reaches = re.findall(r"(Adam|RMSprop|SGD) reaches 90% at epoch (\d+)", answer)
+    assert len(reaches) == 2
+    for name, epoch in reaches:
+        assert re.search(rf"{name}\s.*reaches 90% at epoch {epoch}\b", printed), (name, epoch, printed)
+    assert re.search(r"SGD\s.*below 90% after all 20 epochs", printed) and "SGD is still below 90%" in answer
+    for updates in re.findall(r"\((\d+)(?: updates)?\)", answer):
+        assert f" {updates} updates" in printed, updates
+    assert "lowest at epoch 20 for" in answer
+    lowest = re.findall(r"lowest at epoch (\d+)", printed)
+    assert len(lowest) == 4 and set(lowest) == {"20"}
