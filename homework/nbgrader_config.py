@@ -34,6 +34,9 @@ c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 
 # --- `autograder grade` (its own settings; plain nbgrader ignores them) -------------------------
+# Test cells are decided in a clean process from what the kernel exports (models, histories,
+# tables, figures), never in the student's kernel: this homework's tests check data, not code.
+c.Grade.verify = True
 # The secret test set: the hidden tests measure accuracy on pixel-noise copies of the held-out
 # digits keyed by this environment variable, which `autograder grade` hands to its clean verifier
 # only (never to a student's kernel). Set it in the grading shell, never in a file you commit:

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..course import Course, CourseError
 from ..grading.coordinator import grade_assignment
 from ..grading.runners import DaskRunner, LocalRunner
-from ..grading.settings import GradeSettings
+from ..grading.settings import GradeSettings, secrets_from_environment
 from ..sandbox.bwrap import SandboxUnavailable, check_bwrap
 from ..sandbox.cgroups import cgroup_status
 
@@ -83,7 +83,7 @@ def run(args) -> int:
             print(f"autograder grade: {err}", file=sys.stderr)
             return 2
         log.info("%s", cgroup_status())
-    secret_env = {name: os.environ[name] for name in settings.secret_env if os.environ.get(name)}
+    secret_env = secrets_from_environment(settings)
     for name in settings.secret_env:
         if name not in secret_env:
             log.warning("%s is not set: the verifier runs without it (see the README: the secret test set)", name)

@@ -18,6 +18,7 @@ from ..sandbox.limits import Limits
 from .cache import ResultCache
 from .course_files import load_config, make_jobs
 from .jobs import GradingResult
+from .settings import GradeSettings, secrets_from_environment
 from .record import already_recorded, record_result, scores
 
 CACHE_DIR = ".autograder-cache"
@@ -52,11 +53,16 @@ class RunSummary:
 
 def grade_assignment(course_root: Path, assignment: str, *, runner, students: list[str] | None = None,
                      sandbox: bool = True, force: bool = False, limits: Limits | None = None,
-                     verify: bool = True, secret_env: dict[str, str] | None = None,
+                     verify: bool | None = None, secret_env: dict[str, str] | None = None,
                      extra_config: str = "", progress: bool = True,
                      on_result: Callable[[GradingResult], None] | None = None) -> RunSummary:
+    """Grade `assignment`'s submissions. `verify` and `secret_env` default to the course's
+    c.Grade.verify and the values of the c.Grade.secret_env variables set in this environment."""
     start = time.monotonic()
     course_root = Path(course_root).resolve()
+    settings = GradeSettings(config=load_config(course_root))
+    verify = settings.verify if verify is None else verify
+    secret_env = secrets_from_environment(settings) if secret_env is None else secret_env
     jobs, coursedir = make_jobs(course_root, assignment, students=students, sandbox=sandbox,
                                 limits=limits, verify=verify, secret_env=secret_env,
                                 extra_config=extra_config)
