@@ -112,7 +112,8 @@ def render_html(data: ClassData, images: dict[str, bytes], generated: str | None
     graded = students[students["status"].isin(["on time", "late"])]
     waiting = int((students["manual"] == grades.NOT_GRADED_YET).sum())
     cards = [("students", len(students)), ("graded", len(graded)),
-             ("mean total", f"{graded['total'].mean():.1f} / {graded['total_of'].max():g}" if len(graded) else "–"),
+             ("mean total so far" if waiting else "mean total",
+              f"{graded['total'].mean():.1f} / {graded['total_of'].max():g}" if len(graded) else "–"),
              ("manual grading to do", waiting),
              ("late", int((students["status"] == "late").sum())),
              ("not graded", len(students) - len(graded))]
