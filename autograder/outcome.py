@@ -32,7 +32,7 @@ import nbformat
 from .course import Course
 from .hidden_tests import Delimiters, has_hidden_tests, without_hidden_tests
 from .gradebook import open_gradebook
-from .reports.collection import Collected, read_collection_report
+from .collect.results import CollectionResult
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class SubmissionOutcome:
     seconds_late: float = 0.0
     late_penalty: float = 0.0
     cells: list[CellOutcome] = field(default_factory=list)
-    collected: Collected | None = None
+    collected: CollectionResult | None = None     # this student's row of the collection report
     verified: str = ""              # "clean-process" | "kernel" (from the grading record), or ''
 
     # -- the sums: computed here and nowhere else -------------------------------------------
@@ -291,7 +291,7 @@ def read_outcomes(course: Course, collection_report: Path | None = None,
     every grading record, and every student of the collection report (only `students` globs)."""
     globs = list(students or [])
     delimiters = Delimiters.from_config(course.config)
-    collection = read_collection_report(collection_report)
+    collection = collection_by_student(collection_report)
     out: dict[str, SubmissionOutcome] = {}
     with open_gradebook(course) as gb:
         for sub in gb.assignment_submissions(course.assignment):
@@ -311,9 +311,26 @@ def read_outcomes(course: Course, collection_report: Path | None = None,
         elif entry.status != "duplicate":
             out[student] = SubmissionOutcome(
                 student=student, assignment=course.assignment, collected=entry,
-                status="not_collected" if entry.failed else "not_graded",
+                status="not_graded" if entry.status.ok else "not_collected",
                 reasons=[entry.reason] if entry.reason else [])
     return dict(sorted(out.items()))
+
+
+def collection_by_student(path: Path | None) -> dict[str, CollectionResult]:
+    """{student folder name: the row that counts} of `autograder collect`'s report ({} for None),
+    read by collect's own reader. A duplicate or failed roster row never hides a collected one."""
+    if path is None:
+        return {}
+    from .collect.report import read_report
+
+    out: dict[str, CollectionResult] = {}
+    for entry in read_report(path):
+        student = entry.student or entry.student_id
+        previous = out.get(student)
+        if (previous is None or (entry.status.ok and not previous.status.ok)
+                or (not previous.status.ok and entry.status != "duplicate")):
+            out[student] = entry
+    return out
 
 
 def default_collection_report(course: Course) -> Path | None:

@@ -18,7 +18,6 @@ from typing import Iterable
 
 from ..course import Course
 from ..outcome import CellOutcome, SubmissionOutcome, read_outcomes
-from ..reports.collection import Collected
 
 log = logging.getLogger(__name__)
 

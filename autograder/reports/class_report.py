@@ -59,9 +59,9 @@ def class_data(course: Course, collection_report: Path | None = None, students=N
 
 def collection_failures(data: ClassData) -> pd.DataFrame:
     """Every student collection could not take, including students whose earlier submission was graded."""
-    rows = [{"student": o.student, "status": o.collected.status, "reason": o.collected.reason,
+    rows = [{"student": o.student, "status": str(o.collected.status), "reason": o.collected.reason,
              "link": o.collected.link, "graded": "earlier submission" if o.status == "graded" else "nothing"}
-            for o in data.outcomes.values() if o.collected is not None and o.collected.failed]
+            for o in data.outcomes.values() if o.collected is not None and not o.collected.status.ok]
     return pd.DataFrame(rows, columns=["student", "status", "reason", "link", "graded"])
 
 

@@ -35,7 +35,7 @@ def export_nbgrader_csv(course: Course, out_csv: Path) -> Path:
 def status_of(outcome: SubmissionOutcome) -> str:
     """One word for the students table and the status figure."""
     if outcome.status == "not_collected":
-        return outcome.collected.status if outcome.collected else "not collected"
+        return str(outcome.collected.status) if outcome.collected else "not collected"
     if outcome.status != "graded":
         return STATUS.get(outcome.status, outcome.status)
     return "late" if outcome.late else "on time"
@@ -68,7 +68,7 @@ def students_table(outcomes: dict[str, SubmissionOutcome], parts: list[str]) -> 
             "commit": entry.commit[:10] if entry else "",
             "failed_tests": ", ".join(c.grade_id for c in o.failed) if graded else "",
             "comments": _comments(o),
-            "reason": "; ".join(o.reasons) or (entry.reason if entry and (entry.late or entry.kept_previous or entry.failed) else ""),
+            "reason": "; ".join(o.reasons) or (entry.reason if entry and (entry.late or entry.kept_previous or not entry.status.ok) else ""),
         })
     columns = ["student", *parts, "autograded", "of", "manual", "manual_of", "late_penalty", "total", "total_of",
                "status", "hours_late", "commit", "failed_tests", "comments", "reason"]
