@@ -185,6 +185,8 @@ def test_feedback_html_has_no_hidden_code_no_external_url_but_every_result(grade
         for grade_id in ("test_p1_accuracy", "test_p1_consistency", "test_p2_plot"):
             assert grade_id in text
         assert "(hidden test: 3 points; its code is not shown)" in text
+        assert "Not graded yet: your instructor grades this answer (3 points)." in text   # never 0 / 3
+        assert "Written response (Score" not in text
     faked = html.page_text(feedback_pages["faked_history"][0].read_text(encoding="utf-8"))
     assert "Score: 0.0 / 3.0" in faked                          # the consistency test's points
     assert "AssertionError: histories['SGD']" in faked           # and the message the student needs
