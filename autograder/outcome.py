@@ -144,6 +144,11 @@ class SubmissionOutcome:
         return sum(c.max_score for c in self.cells)
 
     @property
+    def has_scores(self) -> bool:
+        """Graded, or not gradable by the student's doing (nbgrader then records zeros)."""
+        return self.status in ("graded", "not_gradable")
+
+    @property
     def complete(self) -> bool:
         """Graded, and no manual cell waits."""
         return self.status == "graded" and not self.waiting
@@ -263,7 +268,7 @@ def _from_gradebook(course: Course, sub, delimiters: Delimiters) -> SubmissionOu
             cell, name = grade.cell, grade.cell.name
             manual = name in manual_ids
             score = None if grade.needs_manual_grade else float(grade.score or 0.0)
-            if outcome.status != "graded":
+            if outcome.status == "grader_error":
                 score = None            # the grader failed: nothing in the gradebook is this run's
             message = ""
             if not manual and score is not None and score < grade.max_score:

@@ -132,6 +132,14 @@ def test_summary_of_a_grader_error_blames_the_grader_not_the_student():
     assert "`the worker process died`" in text and "0 /" not in text
 
 
+def test_summary_of_a_notebook_that_could_not_be_graded_keeps_its_points_and_says_why():
+    o = outcome()
+    o.status, o.reasons = "not_gradable", ["memory limit reached"]
+    text = markdown.render_summary(o)
+    assert "could not be graded to the end" in text and "- `memory limit reached`" in text
+    assert "- Autograded tests: **1 / 6**" in text and o.has_scores
+
+
 def test_outcome_sums():
     o = outcome(reflection=3, penalty=2)
     assert (o.autograded, o.autograded_max, o.manual, o.manual_max, o.score, o.max_score) == (1, 6, 3, 3, 2, 9)

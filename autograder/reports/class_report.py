@@ -60,7 +60,7 @@ def class_data(course: Course, collection_report: Path | None = None, students=N
 def collection_failures(data: ClassData) -> pd.DataFrame:
     """Every student collection could not take, including students whose earlier submission was graded."""
     rows = [{"student": o.student, "status": str(o.collected.status), "reason": o.collected.reason,
-             "link": o.collected.link, "graded": "earlier submission" if o.status == "graded" else "nothing"}
+             "link": o.collected.link, "graded": "earlier submission" if o.has_scores else "nothing"}
             for o in data.outcomes.values() if o.collected is not None and not o.collected.status.ok]
     return pd.DataFrame(rows, columns=["student", "status", "reason", "link", "graded"])
 
@@ -69,7 +69,7 @@ def grading_problems(data: ClassData) -> pd.DataFrame:
     """Submissions the grader could not grade, or graded with reasons to read."""
     rows = [{"student": o.student, "status": grades.status_of(o), "reasons": "; ".join(o.reasons)}
             for o in data.outcomes.values() if o.status in ("grader_error", "not_gradable") or
-            (o.status == "graded" and o.reasons)]
+            (o.has_scores and o.reasons)]
     return pd.DataFrame(rows, columns=["student", "status", "reasons"])
 
 
