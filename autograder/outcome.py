@@ -1,12 +1,13 @@
 """What happened to each submission: the one place that turns the gradebook, the grading record and
 the collection report into scores, per-part sums, manual grades, late penalties and reasons.
 
-Feedback pages, Markdown summaries, the class report, the CSVs and the demo's table all read a
-`SubmissionOutcome`; nothing else adds up points. Sources, in order of authority:
+Markdown summaries, the class report, the CSVs and the demo's table all read a
+`SubmissionOutcome`; nothing else adds up points (the feedback HTML is nbgrader's own page, drawn
+from the same gradebook). Sources, in order of authority:
 
 - nbgrader's gradebook: every score (autograded and manual), the instructor's comments, the
   late penalty nbgrader's `LateSubmissionPlugin` assigned, the submission time;
-- the grading record `autograde/<student>/<assignment>/grading-record.json` that `autograder
+- the grading record `autograded/<student>/<assignment>/grading-record.json` that `autograder
   grade` writes: whether grading worked (`graded`, `grader_error`, `not_gradable`), its reasons
   and each test's message; absent after plain `nbgrader autograde`, when the messages come from
   the error outputs of the autograded notebook instead;
@@ -14,7 +15,9 @@ Feedback pages, Markdown summaries, the class report, the CSVs and the demo's ta
 
 A manual cell (one nbgrader marks for manual grading: a graded answer cell such as a written
 reflection) that the instructor has not graded yet has `score is None`: it is "not graded yet",
-never 0, and it is never a failed test.
+never 0, and it is never a failed test. A grader error has no scores at all (it is not the
+student's zero); a notebook that could not be graded by the student's doing (`not_gradable`: a
+limit, a dead kernel) keeps the zeros nbgrader recorded, with the reasons.
 """
 
 from __future__ import annotations
