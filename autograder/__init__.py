@@ -1,8 +1,9 @@
-"""The instructor's tool for the Day 76 optimizers homework.
+"""An instructor's tool for an nbgrader course: collect, grade, give feedback, report.
 
-Collects homework from GitHub links, grades it with nbgrader's own preprocessors (in parallel,
-sandboxed), provides the checks that the homework's hidden tests call, and turns results into
-feedback and a class report. Each concern lives in its own module; `cli.py` is a thin layer on top.
+Collects homework from GitHub links (`collect/`), grades it with nbgrader's own preprocessors in
+parallel and sandboxed, deciding test cells in a clean process (`grading/`, `sandbox/`,
+`verify/`), and turns results into feedback and a class report (`outcome.py`, `feedback/`,
+`reports/`). It never names a course: it reads the course from its `nbgrader_config.py`
+(`course.py`). Each concern lives in its own module; `cli.py` is a thin layer on top, and
+`autograder --version` reports the installed distribution's version.
 """
-
-__version__ = "0.1.0"

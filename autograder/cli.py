@@ -81,10 +81,10 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from .course import CourseError
     from .feedback.html import FeedbackLeakError, NothingGradedError
     from .nbgrader_commands import NbgraderError
-    from .reports.collection import CollectionReportError
+    from .collect.report import ReportError
     from .reports.sections import SectionsError
 
-    return (CourseError, NothingGradedError, FeedbackLeakError, NbgraderError, CollectionReportError,
+    return (CourseError, NothingGradedError, FeedbackLeakError, NbgraderError, ReportError,
             SectionsError)
 
 

@@ -1,12 +1,13 @@
 """What happened to each submission: the one place that turns the gradebook, the grading record and
 the collection report into scores, per-part sums, manual grades, late penalties and reasons.
 
-Feedback pages, Markdown summaries, the class report, the CSVs and the demo's table all read a
-`SubmissionOutcome`; nothing else adds up points. Sources, in order of authority:
+Markdown summaries, the class report, the CSVs and the demo's table all read a
+`SubmissionOutcome`; nothing else adds up points (the feedback HTML is nbgrader's own page, drawn
+from the same gradebook). Sources, in order of authority:
 
 - nbgrader's gradebook: every score (autograded and manual), the instructor's comments, the
   late penalty nbgrader's `LateSubmissionPlugin` assigned, the submission time;
-- the grading record `autograde/<student>/<assignment>/grading-record.json` that `autograder
+- the grading record `autograded/<student>/<assignment>/grading-record.json` that `autograder
   grade` writes: whether grading worked (`graded`, `grader_error`, `not_gradable`), its reasons
   and each test's message; absent after plain `nbgrader autograde`, when the messages come from
   the error outputs of the autograded notebook instead;
@@ -14,7 +15,9 @@ Feedback pages, Markdown summaries, the class report, the CSVs and the demo's ta
 
 A manual cell (one nbgrader marks for manual grading: a graded answer cell such as a written
 reflection) that the instructor has not graded yet has `score is None`: it is "not graded yet",
-never 0, and it is never a failed test.
+never 0, and it is never a failed test. A grader error has no scores at all (it is not the
+student's zero); a notebook that could not be graded by the student's doing (`not_gradable`: a
+limit, a dead kernel) keeps the zeros nbgrader recorded, with the reasons.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import nbformat
 from .course import Course
 from .hidden_tests import Delimiters, has_hidden_tests, without_hidden_tests
 from .gradebook import open_gradebook
-from .reports.collection import Collected, read_collection_report
+from .collect.results import CollectionResult
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +95,7 @@ class SubmissionOutcome:
     seconds_late: float = 0.0
     late_penalty: float = 0.0
     cells: list[CellOutcome] = field(default_factory=list)
-    collected: Collected | None = None
+    collected: CollectionResult | None = None     # this student's row of the collection report
     verified: str = ""              # "clean-process" | "kernel" (from the grading record), or ''
 
     # -- the sums: computed here and nowhere else -------------------------------------------
@@ -142,6 +145,11 @@ class SubmissionOutcome:
     @property
     def max_score(self) -> float:
         return sum(c.max_score for c in self.cells)
+
+    @property
+    def has_scores(self) -> bool:
+        """Graded, or not gradable by the student's doing (nbgrader then records zeros)."""
+        return self.status in ("graded", "not_gradable")
 
     @property
     def complete(self) -> bool:
@@ -263,7 +271,7 @@ def _from_gradebook(course: Course, sub, delimiters: Delimiters) -> SubmissionOu
             cell, name = grade.cell, grade.cell.name
             manual = name in manual_ids
             score = None if grade.needs_manual_grade else float(grade.score or 0.0)
-            if outcome.status != "graded":
+            if outcome.status == "grader_error":
                 score = None            # the grader failed: nothing in the gradebook is this run's
             message = ""
             if not manual and score is not None and score < grade.max_score:
@@ -291,7 +299,7 @@ def read_outcomes(course: Course, collection_report: Path | None = None,
     every grading record, and every student of the collection report (only `students` globs)."""
     globs = list(students or [])
     delimiters = Delimiters.from_config(course.config)
-    collection = read_collection_report(collection_report)
+    collection = collection_by_student(collection_report)
     out: dict[str, SubmissionOutcome] = {}
     with open_gradebook(course) as gb:
         for sub in gb.assignment_submissions(course.assignment):
@@ -311,9 +319,26 @@ def read_outcomes(course: Course, collection_report: Path | None = None,
         elif entry.status != "duplicate":
             out[student] = SubmissionOutcome(
                 student=student, assignment=course.assignment, collected=entry,
-                status="not_collected" if entry.failed else "not_graded",
+                status="not_graded" if entry.status.ok else "not_collected",
                 reasons=[entry.reason] if entry.reason else [])
     return dict(sorted(out.items()))
+
+
+def collection_by_student(path: Path | None) -> dict[str, CollectionResult]:
+    """{student folder name: the row that counts} of `autograder collect`'s report ({} for None),
+    read by collect's own reader. A duplicate or failed roster row never hides a collected one."""
+    if path is None:
+        return {}
+    from .collect.report import read_report
+
+    out: dict[str, CollectionResult] = {}
+    for entry in read_report(path):
+        student = entry.student or entry.student_id
+        previous = out.get(student)
+        if (previous is None or (entry.status.ok and not previous.status.ok)
+                or (not previous.status.ok and entry.status != "duplicate")):
+            out[student] = entry
+    return out
 
 
 def default_collection_report(course: Course) -> Path | None:

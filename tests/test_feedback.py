@@ -18,7 +18,8 @@ from autograder.feedback.hide_hidden_tests import HideHiddenTests
 from autograder.feedback.math import render_math
 from autograder.hidden_tests import Delimiters, has_hidden_tests, split_hidden, without_hidden_tests
 from autograder.outcome import CellOutcome, GradingRecord, SubmissionOutcome, read_outcomes
-from autograder.reports.collection import Collected, CollectionReportError, read_collection_report
+from autograder.collect import CollectionResult, ReportError, Status
+from autograder.outcome import collection_by_student
 
 HIDDEN_CELL = ("# Hidden test (3 points): what it checks.\n### BEGIN HIDDEN TESTS\nfrom mycourse import checks\n"
                "checks.assert_test_accuracy(models, {'SGD': 0.75})\n### END HIDDEN TESTS\n")
@@ -111,8 +112,9 @@ def test_summary_before_manual_grading_says_not_graded_yet_never_zero():
 
 
 def test_summary_after_manual_grading_shows_points_comment_and_late_penalty():
-    late = Collected("s1", "s1", "late", True, "0123456789abcdef", "2026-11-21T10:00:00+00:00", "hw.ipynb",
-                     "committed 3 h after the deadline")
+    late = CollectionResult("s1", "https://github.com/s1/hw", Status.LATE, "committed 3 h after the deadline",
+                            student="s1", commit="0123456789abcdef", commit_time="2026-11-21T10:00:00+00:00",
+                            path="hw.ipynb", late=True)
     text = markdown.render_summary(outcome(reflection=2, comment="Good, but @octocat <b>why</b>?", penalty=1,
                                            seconds_late=3 * 3600, collected=late))
     assert "- Graded by the instructor: **2 / 3**" in text and "- Late penalty: **−1**" in text
@@ -128,6 +130,14 @@ def test_summary_of_a_grader_error_blames_the_grader_not_the_student():
     text = markdown.render_summary(o)
     assert "the grader failed on your submission. This is not your fault" in text
     assert "`the worker process died`" in text and "0 /" not in text
+
+
+def test_summary_of_a_notebook_that_could_not_be_graded_keeps_its_points_and_says_why():
+    o = outcome()
+    o.status, o.reasons = "not_gradable", ["memory limit reached"]
+    text = markdown.render_summary(o)
+    assert "could not be graded to the end" in text and "- `memory limit reached`" in text
+    assert "- Autograded tests: **1 / 6**" in text and o.has_scores
 
 
 def test_outcome_sums():
@@ -150,12 +160,12 @@ def test_grading_record_reader(tmp_path):
 
 
 def test_collection_report_reader(tmp_path, collection_csv):
-    rows = read_collection_report(collection_csv)
+    rows = collection_by_student(collection_csv)
     assert rows["partial"].late and rows["partial"].commit.startswith("fedcba")
-    assert rows["ghost"].failed and rows["good"].ok
+    assert not rows["ghost"].status.ok and rows["good"].status.ok
     (tmp_path / "bad.csv").write_text("name,grade\na,1\n", encoding="utf-8")
-    with pytest.raises(CollectionReportError, match="not a collection report"):
-        read_collection_report(tmp_path / "bad.csv")
+    with pytest.raises(ReportError, match="not a collection report"):
+        collection_by_student(tmp_path / "bad.csv")
 
 
 # --- slow: real nbgrader, the session's graded class ---------------------------------------------------
@@ -183,6 +193,8 @@ def test_feedback_html_has_no_hidden_code_no_external_url_but_every_result(grade
         for grade_id in ("test_p1_accuracy", "test_p1_consistency", "test_p2_plot"):
             assert grade_id in text
         assert "(hidden test: 3 points; its code is not shown)" in text
+        assert "Not graded yet: your instructor grades this answer (3 points)." in text   # never 0 / 3
+        assert "Written response (Score" not in text
     faked = html.page_text(feedback_pages["faked_history"][0].read_text(encoding="utf-8"))
     assert "Score: 0.0 / 3.0" in faked                          # the consistency test's points
     assert "AssertionError: histories['SGD']" in faked           # and the message the student needs

@@ -107,6 +107,13 @@ def _summary(course, student) -> str:
     return (course.root / "summaries" / course.assignment / f"{student}.md").read_text(encoding="utf-8")
 
 
+def _page_text(course, student) -> str:
+    from autograder.feedback.html import page_text
+
+    path = course.root / "feedback" / student / course.assignment / f"{Path(course.notebook).stem}.html"
+    return " ".join(page_text(path.read_text(encoding="utf-8")).split())
+
+
 def grade_reflection_in_formgrader(course, student: str, points: float, comment: str, shots: Path) -> None:
     """Open the submission in nbgrader's formgrader (JupyterLab's server) and grade the reflection
     the way an instructor does: type the points, tab out, type the comment, tab out."""
@@ -165,8 +172,9 @@ def test_instructor_cycle(cycle, tmp_path):
     before = _summary(course, "s01")
     assert "Graded by the instructor: not graded yet (/ 3)" in before
     assert "`reflection`**: not graded yet (/ 3)" in before and "reflection" not in before.split("### What to fix")[1].split("###")[0]
-    page = (course.root / "feedback" / "s01" / course.assignment / f"{Path(course.notebook).stem}.html").read_text(encoding="utf-8")
+    page = _page_text(course, "s01")
     assert "BEGIN HIDDEN TESTS" not in page
+    assert "Not graded yet: your instructor grades this answer (3 points)." in page and "Written response" not in page
 
     # manual grading in the formgrader, in Chromium
     shots = REPO / "artifacts" / "formgrader"
@@ -185,6 +193,8 @@ def test_instructor_cycle(cycle, tmp_path):
     after = _summary(course, "s01")
     assert "Graded by the instructor: **2 / 3**" in after and "Total: 19 / 20" in after
     assert COMMENT in after and "reflection" not in after.split("### What to fix")[1].split("###")[0]
+    page = _page_text(course, "s01")
+    assert "Written response (Score: 2.0 / 3.0)" in page and COMMENT in page and "Not graded yet" not in page
     late = _summary(course, "s02")
     assert "Late penalty: **−3**" in late and "- **Late:** yes (2.5 h after the deadline; late penalty 3 point(s)" in late
     assert "Total: 6 / 20** so far (3 points are not graded yet)" in late

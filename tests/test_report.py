@@ -13,7 +13,7 @@ import pytest
 
 from autograder.outcome import CellOutcome, SubmissionOutcome
 from autograder.reports import class_report, figures, grades
-from autograder.reports.collection import Collected
+from autograder.collect import CollectionResult, Status
 
 REPO = Path(__file__).resolve().parent.parent
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""", re.IGNORECASE)
@@ -25,8 +25,8 @@ def synthetic_class() -> dict[str, SubmissionOutcome]:
         return [CellOutcome("t1", "Part 1", "public test", p1, 2), CellOutcome("t2", "Part 2", "hidden test", p2, 3),
                 CellOutcome("reflection", "written answers", "written answer", reflection, 3, manual=True, comment=comment)]
 
-    ghost = Collected("ghost", "ghost", "repo_missing", False, "", "", "", "the repository does not exist",
-                      "https://github.com/a/ghost")
+    ghost = CollectionResult("ghost", "https://github.com/a/ghost", Status.REPO_MISSING,
+                             "the repository does not exist", student="ghost")
     return {
         "ada": SubmissionOutcome("ada", "hw", cells=cells(2, 3, 2, "Good <b>work</b>")),
         "bob": SubmissionOutcome("bob", "hw", cells=cells(2, 0, None), seconds_late=5400, late_penalty=2),

@@ -23,6 +23,19 @@ def add_course_arguments(parser: argparse.ArgumentParser, students: bool = True)
                             help="only students matching this glob (repeatable; default: everyone)")
 
 
+def add_collection_report_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--collection-report", type=Path, default=None, metavar="CSV",
+                        help="CSV written by `autograder collect` (default: "
+                             "<course>/collected/<assignment>/report.csv when it exists)")
+
+
+def collection_report(args: argparse.Namespace, course: Course) -> Path | None:
+    """--collection-report, else the course's own report when `autograder collect` wrote one."""
+    from ..outcome import default_collection_report
+
+    return args.collection_report or default_collection_report(course)
+
+
 def load_course(args: argparse.Namespace, gradebook: bool = True) -> Course:
     """The course the command works on; raises CourseError (with what to do) when it cannot."""
     course = Course.load(args.course, args.assignment)

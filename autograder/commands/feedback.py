@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import add_course_arguments, load_course
+from .common import add_collection_report_argument, add_course_arguments, collection_report, load_course
 
 
 def register(subparsers) -> None:
@@ -12,9 +12,7 @@ def register(subparsers) -> None:
                                                "plus a Markdown summary to paste into a GitHub issue",
                               description=__doc__)
     add_course_arguments(p)
-    p.add_argument("--collection-report", type=Path, default=None, metavar="CSV",
-                   help="CSV written by `autograder collect` (default: <course>/collected/<assignment>/report.csv "
-                        "when it exists)")
+    add_collection_report_argument(p)
     p.add_argument("--summaries", type=Path, default=None, metavar="DIR",
                    help="folder for the Markdown summaries (default: <course>/summaries/<assignment>/)")
     p.set_defaults(func=run)
@@ -23,10 +21,9 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from ..feedback.html import generate_feedback
     from ..feedback.markdown import write_summaries
-    from ..outcome import default_collection_report
 
     course = load_course(args)
-    collection = args.collection_report or default_collection_report(course)
+    collection = collection_report(args, course)
     pages = generate_feedback(course, args.student)
     summaries = write_summaries(course, args.summaries, collection, args.student)
     print(f"feedback HTML for {len(pages)} student(s) in {course.root / 'feedback'} (hidden tests removed)")

@@ -2,7 +2,8 @@
 
 nbgrader renders `autograded/<student>/<assignment>/*.ipynb` into
 `feedback/<student>/<assignment>/*.html`. On the way (after nbgrader's `GetGrades`),
-`HideHiddenTests` replaces hidden-test code by a note and `RenderMathOffline` turns formulas into
+`HideHiddenTests` replaces hidden-test code by a note, `NotGradedYet` says so for an answer the
+instructor has not graded yet (instead of 0 points), and `RenderMathOffline` turns formulas into
 inline SVG; the `feedback_offline` template drops the CDN MathJax script. Each page is then
 checked against the hidden lines *as nbgrader itself removed them*: every line of a test cell's
 instructor source (from the gradebook) that nbgrader's release of that cell does not contain.
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 PREPROCESSORS = [
     "nbgrader.preprocessors.GetGrades",
     "autograder.feedback.hide_hidden_tests.HideHiddenTests",
+    "autograder.feedback.manual.NotGradedYet",
     "autograder.feedback.math.RenderMathOffline",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -18,7 +18,6 @@ from typing import Iterable
 
 from ..course import Course
 from ..outcome import CellOutcome, SubmissionOutcome, read_outcomes
-from ..reports.collection import Collected
 
 log = logging.getLogger(__name__)
 
@@ -180,8 +179,11 @@ def render_summary(outcome: SubmissionOutcome, title: str = "") -> str:
     """The Markdown text for one student."""
     title = title or outcome.assignment
     out = [f"## {title} ({outcome.assignment}): feedback for {_code(outcome.student)}", ""]
-    if outcome.status in ("grader_error", "not_gradable", "not_graded", "not_collected"):
+    if not outcome.has_scores:
         return _render_ungraded(outcome, out)
+    if outcome.status == "not_gradable":
+        out += ["**Your notebook could not be graded to the end**, so the tests it did not reach score 0:", ""]
+        out += [f"- {_code(reason)}" for reason in outcome.reasons or ["no reason recorded"]] + [""]
     out += _score_lines(outcome) + [""] + _part_table(outcome)
     out += ["", "### Submission", *submission_lines(outcome), ""]
     failed = outcome.failed
@@ -206,8 +208,6 @@ def _render_ungraded(outcome: SubmissionOutcome, out: list[str]) -> str:
     if outcome.status == "grader_error":
         out += ["**Not graded yet: the grader failed on your submission. This is not your fault and "
                 "costs you no points; the instructor will grade it again.**", ""]
-    elif outcome.status == "not_gradable":
-        out += ["**Not graded: your notebook could not be graded.**", ""]
     elif outcome.status == "not_collected":
         out += ["**Not graded: your notebook could not be collected.**", ""]
     else:
@@ -217,7 +217,7 @@ def _render_ungraded(outcome: SubmissionOutcome, out: list[str]) -> str:
         out.append(f"- **Link we tried:** {_code(collected.link)}" if collected.link else "- **Link:** none given")
     for reason in outcome.reasons or ([] if outcome.status == "not_graded" else ["no reason recorded"]):
         out.append(f"- **Why:** {_code(reason)}")
-    if outcome.status in ("not_collected", "not_gradable"):
+    if outcome.status == "not_collected":
         out += ["", "Fix the link or the notebook and tell the instructor, so your work can be collected again."]
     return "\n".join(out).rstrip() + "\n"
 

@@ -4,5 +4,4 @@
   per_question.csv, questions.csv
 - `class_report.build_report(course, out_dir, collection_report)` -> index.html + PNGs (+ the CSVs)
 - `sections`: the course's own report sections (`c.ClassReport.sections`)
-- `collection.read_collection_report(csv)` -> what `autograder collect` said about each student
 """

@@ -59,9 +59,9 @@ def class_data(course: Course, collection_report: Path | None = None, students=N
 
 def collection_failures(data: ClassData) -> pd.DataFrame:
     """Every student collection could not take, including students whose earlier submission was graded."""
-    rows = [{"student": o.student, "status": o.collected.status, "reason": o.collected.reason,
-             "link": o.collected.link, "graded": "earlier submission" if o.status == "graded" else "nothing"}
-            for o in data.outcomes.values() if o.collected is not None and o.collected.failed]
+    rows = [{"student": o.student, "status": str(o.collected.status), "reason": o.collected.reason,
+             "link": o.collected.link, "graded": "earlier submission" if o.has_scores else "nothing"}
+            for o in data.outcomes.values() if o.collected is not None and not o.collected.status.ok]
     return pd.DataFrame(rows, columns=["student", "status", "reason", "link", "graded"])
 
 
@@ -69,7 +69,7 @@ def grading_problems(data: ClassData) -> pd.DataFrame:
     """Submissions the grader could not grade, or graded with reasons to read."""
     rows = [{"student": o.student, "status": grades.status_of(o), "reasons": "; ".join(o.reasons)}
             for o in data.outcomes.values() if o.status in ("grader_error", "not_gradable") or
-            (o.status == "graded" and o.reasons)]
+            (o.has_scores and o.reasons)]
     return pd.DataFrame(rows, columns=["student", "status", "reasons"])
 
 
@@ -112,7 +112,8 @@ def render_html(data: ClassData, images: dict[str, bytes], generated: str | None
     graded = students[students["status"].isin(["on time", "late"])]
     waiting = int((students["manual"] == grades.NOT_GRADED_YET).sum())
     cards = [("students", len(students)), ("graded", len(graded)),
-             ("mean total", f"{graded['total'].mean():.1f} / {graded['total_of'].max():g}" if len(graded) else "–"),
+             ("mean total so far" if waiting else "mean total",
+              f"{graded['total'].mean():.1f} / {graded['total_of'].max():g}" if len(graded) else "–"),
              ("manual grading to do", waiting),
              ("late", int((students["status"] == "late").sum())),
              ("not graded", len(students) - len(graded))]

@@ -35,7 +35,7 @@ def export_nbgrader_csv(course: Course, out_csv: Path) -> Path:
 def status_of(outcome: SubmissionOutcome) -> str:
     """One word for the students table and the status figure."""
     if outcome.status == "not_collected":
-        return outcome.collected.status if outcome.collected else "not collected"
+        return str(outcome.collected.status) if outcome.collected else "not collected"
     if outcome.status != "graded":
         return STATUS.get(outcome.status, outcome.status)
     return "late" if outcome.late else "on time"
@@ -49,7 +49,7 @@ def students_table(outcomes: dict[str, SubmissionOutcome], parts: list[str]) -> 
     """The tidy students table (see the module docstring)."""
     rows = []
     for student, o in outcomes.items():
-        graded = o.status == "graded"
+        graded = o.has_scores
         entry = o.collected
         part_scores = o.parts()
         manual = o.manual
@@ -68,7 +68,7 @@ def students_table(outcomes: dict[str, SubmissionOutcome], parts: list[str]) -> 
             "commit": entry.commit[:10] if entry else "",
             "failed_tests": ", ".join(c.grade_id for c in o.failed) if graded else "",
             "comments": _comments(o),
-            "reason": "; ".join(o.reasons) or (entry.reason if entry and (entry.late or entry.kept_previous or entry.failed) else ""),
+            "reason": "; ".join(o.reasons) or (entry.reason if entry and (entry.late or entry.kept_previous or not entry.status.ok) else ""),
         })
     columns = ["student", *parts, "autograded", "of", "manual", "manual_of", "late_penalty", "total", "total_of",
                "status", "hours_late", "commit", "failed_tests", "comments", "reason"]
@@ -87,7 +87,7 @@ def _cell_order(outcomes: dict[str, SubmissionOutcome]) -> list[str]:
 def question_table(outcomes: dict[str, SubmissionOutcome]) -> pd.DataFrame:
     """Rows: graded students. Columns: every graded cell (NaN = not graded yet), then `autograded`,
     `autograded_max`, `manual`, `late_penalty`, `total`, `seconds_late`, `timestamp`."""
-    graded = {s: o for s, o in outcomes.items() if o.status == "graded"}
+    graded = {s: o for s, o in outcomes.items() if o.has_scores}
     cells = _cell_order(graded)
     rows = []
     for student, o in graded.items():
@@ -106,7 +106,7 @@ def question_table(outcomes: dict[str, SubmissionOutcome]) -> pd.DataFrame:
 def question_summary(outcomes: dict[str, SubmissionOutcome]) -> pd.DataFrame:
     """Rows: graded cells in notebook order. Columns: part, kind, max_points, graded (students),
     mean_score, pass_rate (share of graded students with full points; NaN if none graded yet)."""
-    graded = [o for o in outcomes.values() if o.status == "graded"]
+    graded = [o for o in outcomes.values() if o.has_scores]
     rows = []
     for grade_id in _cell_order({o.student: o for o in graded}):
         cells = [c for o in graded for c in o.cells if c.grade_id == grade_id]
