@@ -162,9 +162,9 @@ def _validate_config(course: Course) -> str:
     for section in VALIDATE_SECTIONS:
         for key, value in sorted(course.config.get(section, {}).items()):
             lines.append(f"c.{section}.{key} = {value!r}")
-    lines += ["# Library logs (TensorFlow's C++ start-up lines) go to the terminal, not into the checked notebook.",
-              f"c.Execute.extra_arguments = [{KERNEL_ARGUMENT!r}]", ""]
-    return "\n".join(lines)
+    # No kernel arguments here: the Validate button starts kernels from jupyter/kernels/ (which
+    # already passes KERNEL_ARGUMENT; a second copy makes ipykernel refuse to start).
+    return "\n".join(lines + [""])
 
 
 def _workspace(workspace_id: str, paths: list[str]) -> dict:
