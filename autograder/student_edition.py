@@ -10,7 +10,8 @@ get instead, from the course's own configuration (`c.StudentEdition.*` in nbgrad
     Makefile            `make lab` (template student_Makefile.j2): the pinned environment, JupyterLab
     requirements.lock   the instructor's pins, so students get the grader's numbers
     nbgrader_config.py  what Validate needs: the course's Execute and IgnorePattern settings
-    jupyter/            the kernel JupyterLab starts and the workspace `make lab` opens
+    jupyter/            the kernel JupyterLab starts, the workspace `make lab` opens, and the
+                        Lab settings that leave out nbgrader's instructor tools
 
 Before it returns, every file written is checked against every line of every solution and
 hidden-test region of `source/` (found with nbgrader's own delimiters, as nbgrader finds them): an
@@ -46,6 +47,13 @@ KERNEL_SPEC = {
     "language": "python",
     "metadata": {"debugger": True},
 }
+# nbgrader's instructor tools (formgrader, Create Assignment, course and assignment lists) are off in
+# the student's JupyterLab; the Validate button stays. Read through JUPYTER_CONFIG_PATH=jupyter/config.
+STUDENT_LAB_PAGE_CONFIG = {"disabledExtensions": {
+    f"@jupyter/nbgrader:{name}": True
+    for name in ("formgrader", "create-assignment", "course-list", "assignment-list", "menu")}}
+STUDENT_SERVER_CONFIG = {"ServerApp": {"jpserver_extensions": {
+    f"nbgrader.server_extensions.{name}": False for name in ("formgrader", "course_list", "assignment_list")}}}
 # Sections of the course's config that Validate uses (timeouts, stderr handling).
 VALIDATE_SECTIONS = ("Execute", "IgnorePattern")
 
@@ -162,9 +170,9 @@ def _validate_config(course: Course) -> str:
     for section in VALIDATE_SECTIONS:
         for key, value in sorted(course.config.get(section, {}).items()):
             lines.append(f"c.{section}.{key} = {value!r}")
-    lines += ["# Library logs (TensorFlow's C++ start-up lines) go to the terminal, not into the checked notebook.",
-              f"c.Execute.extra_arguments = [{KERNEL_ARGUMENT!r}]", ""]
-    return "\n".join(lines)
+    # No kernel arguments here: the Validate button starts kernels from jupyter/kernels/ (which
+    # already passes KERNEL_ARGUMENT; a second copy makes ipykernel refuse to start).
+    return "\n".join(lines + [""])
 
 
 def _workspace(workspace_id: str, paths: list[str]) -> dict:
@@ -253,6 +261,11 @@ def write_student_edition(course: Course, target: Path, force: bool = False) -> 
         kernel = target / "jupyter" / "kernels" / "python3" / "kernel.json"
         kernel.parent.mkdir(parents=True)
         kernel.write_text(json.dumps(KERNEL_SPEC, indent=1) + "\n", encoding="utf-8")
+        labconfig = target / "jupyter" / "config" / "labconfig"
+        labconfig.mkdir(parents=True)
+        (labconfig / "page_config.json").write_text(json.dumps(STUDENT_LAB_PAGE_CONFIG, indent=1) + "\n", encoding="utf-8")
+        (target / "jupyter" / "config" / "jupyter_server_config.json").write_text(
+            json.dumps(STUDENT_SERVER_CONFIG, indent=1) + "\n", encoding="utf-8")
         workspace_id = re.sub(r"[^a-z0-9-]+", "-", course.assignment.lower()).strip("-") or "course"
         opens = [p for p in settings.lab_opens if (target / p).is_file()] + [homework]
         (target / "jupyter" / f"{workspace_id}.jupyterlab-workspace").write_text(
