@@ -161,6 +161,12 @@ def check_cg_beta(beta_rule) -> bool:
     """Plug the student's beta into Hessian-form CG: on a 5-D quadratic it must reach the minimum in 5 steps."""
     if _unanswered(beta_rule, "def my_beta(g_next, H, d)"):
         return False
+    try:
+        probe = beta_rule(np.ones(2), np.eye(2), np.ones(2))
+    except Exception as exc:
+        return _report(False, f"my_beta raised {type(exc).__name__}: {exc}.")
+    if _unanswered(probe, "the body of my_beta (it returns None)"):
+        return False
     A = th.random_spd(5, [1.0, 2.0, 5.0, 20.0, 50.0])
     b = np.arange(1.0, 6.0)
     x_star = np.linalg.solve(A, b)

@@ -215,3 +215,119 @@ class Playground:
         self.draws += 1
         self.last_seconds = time.perf_counter() - start
         self.status.value = f"<small>redraw {self.draws}: {1000 * self.last_seconds:.0f} ms</small>"
+
+
+# --------------------------------------------------------------------------------------------------
+# The quadratic lab (進階): gradient descent and momentum on f = 1/2 (x1^2 + kappa x2^2).
+# --------------------------------------------------------------------------------------------------
+def quadratic_lab_figure(kappa, lr, mu, steps=100, fig=None):
+    """Left: |error| along each eigen-direction per step, GD vs momentum. Right: rate per step against lr."""
+    import day76_theory as th
+
+    if fig is None:
+        fig = Figure(figsize=(12, 4.4), dpi=72)
+        FigureCanvasAgg(fig)
+    fig.clear()
+    fig.subplots_adjust(left=0.07, right=0.78, top=0.88, bottom=0.14, wspace=0.28)
+    ax, ax_rate = fig.subplots(1, 2)
+    lams = [1.0, float(kappa)]
+    gd = np.abs(th.run_quadratic(lams, lr, 0.0, [1.0, 1.0], steps))
+    hb = np.abs(th.run_quadratic(lams, lr, mu, [1.0, 1.0], steps))
+    for path, name, style in [(gd, "GD", "-"), (hb, f"momentum mu={mu:.2f}", "--")]:
+        for i, color in [(0, "tab:blue"), (1, "tab:red")]:
+            ax.semilogy(np.arange(len(path)), np.maximum(path[:, i], 1e-300), style, color=color, lw=1.5,
+                        label=f"{name}, lambda={lams[i]:g}")
+    ax.set(title=f"error along each eigen-direction (kappa={kappa:g})", xlabel="step", ylabel="|x_i|",
+           ylim=(1e-12, 1e3), xlim=(0, steps))
+    ax.grid(True, alpha=0.3)
+    grid = np.geomspace(1e-3, 2.5 * 2 / kappa, 300)
+    ax_rate.plot(grid, [th.gd_rate(g, lams) for g in grid], color="k", label="GD: max |1 - lr lambda|")
+    ax_rate.plot(grid, [th.momentum_rate(g, mu, lams) for g in grid], "--", color="tab:purple",
+                 label=f"momentum (mu={mu:.2f})")
+    ax_rate.axvline(2 / kappa, color="tab:red", ls=":", label="2 / lambda_max (GD limit)")
+    best_lr, best_rate = th.optimal_gd(1.0, kappa)
+    ax_rate.plot([best_lr], [best_rate], "ko", ms=6, label="best GD step 2/(1+kappa)")
+    ax_rate.axvline(lr, color="tab:green", lw=2, alpha=0.6, label=f"your lr = {lr:.3g}")
+    ax_rate.set(xscale="log", ylim=(0, 1.5), title="rate per step (below 1 converges)", xlabel="learning rate",
+                ylabel="error multiplied per step")
+    ax_rate.grid(True, alpha=0.3)
+    handles = ax.get_legend_handles_labels()[0] + ax_rate.get_legend_handles_labels()[0]
+    fig.legend(handles, [h.get_label() for h in handles], loc="center left", bbox_to_anchor=(0.79, 0.5),
+               fontsize=8, frameon=False)
+    return fig
+
+
+class QuadraticLab:
+    """Sliders for the condition number, the learning rate and the momentum; one Image redraw per change."""
+
+    def __init__(self, kappa=20.0, lr=0.09, mu=0.9):
+        import ipywidgets as w
+
+        style, wide = {"description_width": "150px"}, w.Layout(width="420px")
+        self.kappa = w.FloatLogSlider(value=kappa, base=10, min=0, max=3, step=0.05, description="condition number kappa",
+                                      readout_format=".3g", continuous_update=False, style=style, layout=wide)
+        self.lr = w.FloatLogSlider(value=lr, base=10, min=-4, max=0.5, step=0.02, description="learning rate",
+                                   readout_format=".3g", continuous_update=False, style=style, layout=wide)
+        self.mu = w.FloatSlider(value=mu, min=0.0, max=0.99, step=0.01, description="momentum mu",
+                                continuous_update=False, style=style, layout=wide)
+        self.image = w.Image(format="png", layout=w.Layout(width="900px"))
+        self.fig = Figure(figsize=(12, 4.4), dpi=72)
+        FigureCanvasAgg(self.fig)
+        self.draws = 0
+        for control in (self.kappa, self.lr, self.mu):
+            control.observe(lambda change: self.redraw(), names="value")
+        controls = w.VBox([self.kappa, self.lr, self.mu])
+        controls.add_class("quadratic-lab-controls")
+        self.image.add_class("quadratic-lab-output")
+        self.widget = w.VBox([controls, self.image])
+        self.redraw()
+
+    def redraw(self):
+        quadratic_lab_figure(self.kappa.value, self.lr.value, self.mu.value, fig=self.fig)
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png")
+        self.image.value = buffer.getvalue()
+        self.draws += 1
+
+
+def html_player(frames: list[bytes], interval_ms: int = 120, title: str = "animation") -> str:
+    """A self-contained HTML/JavaScript player for PNG frames: play, pause, step, a slider.
+
+    Why not matplotlib's to_jshtml: its buttons load their icons (Font Awesome) from a CDN, so
+    offline they are blank. Here the buttons are plain text and the frames are embedded, so the
+    player needs nothing from the network.
+    """
+    import base64
+    import uuid
+
+    uid = "player" + uuid.uuid4().hex[:10]
+    sources = ",".join('"data:image/png;base64,%s"' % base64.b64encode(f).decode("ascii") for f in frames)
+    last = len(frames) - 1
+    return f"""
+<div class="day76-player" id="{uid}" title="{title}">
+  <img id="{uid}-img" src="data:image/png;base64,{base64.b64encode(frames[0]).decode('ascii')}" style="max-width:100%"><br>
+  <button id="{uid}-play" type="button">&#9654; play</button>
+  <button id="{uid}-pause" type="button">&#10074;&#10074; pause</button>
+  <button id="{uid}-prev" type="button">&#8592; step</button>
+  <button id="{uid}-next" type="button">step &#8594;</button>
+  <input id="{uid}-slider" type="range" min="0" max="{last}" value="0" style="width:300px; vertical-align:middle">
+  <span id="{uid}-label">frame 1 / {last + 1}</span>
+</div>
+<script>
+(function() {{
+  var frames = [{sources}], i = 0, timer = null;
+  var img = document.getElementById("{uid}-img"), slider = document.getElementById("{uid}-slider"),
+      label = document.getElementById("{uid}-label");
+  function show(k) {{ i = Math.max(0, Math.min({last}, k)); img.src = frames[i]; slider.value = i;
+                     label.textContent = "frame " + (i + 1) + " / {last + 1}"; }}
+  function pause() {{ if (timer) {{ clearInterval(timer); timer = null; }} }}
+  function play() {{ pause(); if (i >= {last}) show(0);
+                    timer = setInterval(function() {{ if (i >= {last}) pause(); else show(i + 1); }}, {interval_ms}); }}
+  document.getElementById("{uid}-play").onclick = play;
+  document.getElementById("{uid}-pause").onclick = pause;
+  document.getElementById("{uid}-prev").onclick = function() {{ pause(); show(i - 1); }};
+  document.getElementById("{uid}-next").onclick = function() {{ pause(); show(i + 1); }};
+  slider.oninput = function() {{ pause(); show(parseInt(slider.value, 10)); }};
+}})();
+</script>
+"""
