@@ -243,12 +243,14 @@ SURFACES = {
              AMSGrad=0.3, Nadam=0.3), levels="linear"),
 }
 
-# Learning-rate schedules as a factor of the step number t = 0, 1, ...; the same shapes as Keras's
-# InverseTimeDecay(decay_steps=1) and CosineDecay(decay_steps=steps).
+# Learning-rate schedules: the rate at step t = 0, 1, ... . "1/t decay" is computed in float32 exactly as
+# Keras's InverseTimeDecay(lr, decay_steps=20, decay_rate=1) does (a test checks the two agree);
+# "cosine decay to 0" has the shape of Keras's CosineDecay(lr, decay_steps=steps).
+_F = np.float32
 SCHEDULES = {
-    "constant": lambda t, steps: 1.0,
-    "1/t decay: lr / (1 + t/20)": lambda t, steps: 1.0 / (1.0 + t / 20.0),
-    "cosine decay to 0": lambda t, steps: 0.5 * (1.0 + math.cos(math.pi * min(t, steps) / steps)),
+    "constant": lambda lr, t, steps: f32(lr),
+    "1/t decay: lr / (1 + t/20)": lambda lr, t, steps: float(_F(lr) / (_F(1.0) + _F(1.0) * (_F(t) / _F(20.0)))),
+    "cosine decay to 0": lambda lr, t, steps: f32(lr * 0.5 * (1.0 + math.cos(math.pi * min(t, steps) / steps))),
 }
 
 DIVERGED = 1e3   # |x| or |y| beyond this: the run is called diverged and stops
@@ -264,14 +266,14 @@ def trajectory(name, surface, learning_rate, steps, momentum=0.9, beta_1=0.9, be
     """
     s = SURFACES[surface] if isinstance(surface, str) else surface
     opt = make(name, learning_rate, momentum, beta_1, beta_2)
-    factor = SCHEDULES[schedule]
+    rate_at = SCHEDULES[schedule]
     rng = np.random.default_rng(seed) if noise > 0 else None
     path = np.empty((steps + 1, 2))
     path[0] = s.start
     theta = s.start.copy()
     for t in range(steps):
         if schedule != "constant":
-            opt.lr = f32(learning_rate * factor(t, steps))
+            opt.lr = rate_at(learning_rate, t, steps)
         g = s.grad(theta)
         if rng is not None:
             g = g + noise * rng.standard_normal(2)

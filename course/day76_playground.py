@@ -97,11 +97,11 @@ class PlaygroundFigure:
 
     def draw(self, surface, paths, rates, steps, title_extra=""):
         s = opt.SURFACES[surface]
-        if (surface, steps) != self.key:
-            self._static(surface, steps)
-        for artist in self.dynamic:
+        for artist in self.dynamic:        # the previous redraw's lines, legend and title
             artist.remove()
         self.dynamic = []
+        if (surface, steps) != self.key:
+            self._static(surface, steps)
         ends = summary(surface, paths)
         handles = list(self.marks[-2:]) if len(s.minima) == 1 else [self.marks[0], self.marks[-1]]
         for name, path in paths.items():
