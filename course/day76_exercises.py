@@ -1,7 +1,7 @@
 """Checks for the lessons' exercises: each says what is right or, specifically, what is wrong.
 
 Every check prints one line starting with "✔" (correct) or "✘" (with the reason and a hint) and
-returns True/False, so a student can run it as often as they like and the answer cells can assert
+returns a Verdict (true or false), so a student can run it as often as they like and the answer cells can assert
 it. None of them raise on a wrong answer: a wrong answer is a normal state of an exercise.
 """
 
@@ -15,9 +15,26 @@ import day76_optimizers as opt
 import day76_theory as th
 
 
-def _report(ok: bool, message: str) -> bool:
+class Verdict:
+    """A check's result: true or false like a bool, but shows nothing when it ends a cell (the printed line
+    already said it), so a student's check cell shows one message, not the message and then True/False."""
+
+    def __init__(self, ok: bool):
+        self.ok = bool(ok)
+
+    def __bool__(self):
+        return self.ok
+
+    def __repr__(self):
+        return f"Verdict({self.ok})"
+
+    def _ipython_display_(self):
+        pass
+
+
+def _report(ok: bool, message: str) -> Verdict:
     print(("✔ " if ok else "✘ ") + message)
-    return ok
+    return Verdict(ok)
 
 
 def _unanswered(value, what: str) -> bool:
@@ -25,6 +42,9 @@ def _unanswered(value, what: str) -> bool:
         print(f"✘ not answered yet: set {what} in the exercise cell above, run it, then run this check again.")
         return True
     return False
+
+
+NOT_ANSWERED = Verdict(False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -36,7 +56,7 @@ DIAGNOSES = ("too small", "good", "oscillating", "diverging")
 def check_diagnosis(answer: dict, truth: dict) -> bool:
     """answer: {"A": "too small", ...}; truth comes from the cell that drew the curves."""
     if _unanswered(answer, "diagnosis = {'A': ..., 'B': ..., 'C': ..., 'D': ...}"):
-        return False
+        return NOT_ANSWERED
     if not isinstance(answer, dict) or sorted(answer) != sorted(truth):
         return _report(False, f"give one diagnosis for each curve {sorted(truth)}; got keys {sorted(answer) if isinstance(answer, dict) else type(answer).__name__}.")
     unknown = {k: v for k, v in answer.items() if v not in DIAGNOSES}
@@ -57,7 +77,7 @@ def check_diagnosis(answer: dict, truth: dict) -> bool:
 def check_divergence_rate(lr, curvature=20.0) -> bool:
     """The smallest learning rate at which SGD on a direction with this curvature stops converging: 2 / curvature."""
     if _unanswered(lr, "sgd_diverges_from = <a number>"):
-        return False
+        return NOT_ANSWERED
     limit = 2.0 / curvature
     if abs(lr - limit) <= 0.02 * limit:
         return _report(True, f"{lr:g}: at lr = 2/{curvature:g} = {limit:g} the factor |1 - lr*{curvature:g}| per step reaches 1.")
@@ -72,7 +92,7 @@ def check_divergence_rate(lr, curvature=20.0) -> bool:
 def check_momentum_choice(lr, mu, l_min=1.0, l_max=20.0) -> bool:
     """Fastest heavy ball for eigenvalues in [l_min, l_max]: pass if within 3% of the optimal rate."""
     if _unanswered(lr, "lr_k20 and mu_k20") or _unanswered(mu, "mu_k20"):
-        return False
+        return NOT_ANSWERED
     best_lr, best_mu, best = th.optimal_momentum(l_min, l_max)
     rate = th.momentum_rate(lr, mu, [l_min, l_max])
     if rate >= 1:
@@ -91,7 +111,7 @@ def check_momentum_choice(lr, mu, l_min=1.0, l_max=20.0) -> bool:
 def check_amsgrad(cls, steps=100) -> bool:
     """The student's AMSGrad class against keras.optimizers.Adam(amsgrad=True) on Beale gradients."""
     if _unanswered(cls, "class MyAMSGrad"):
-        return False
+        return NOT_ANSWERED
     import keras
     import tensorflow as tf
 
@@ -125,7 +145,7 @@ def check_amsgrad(cls, steps=100) -> bool:
 # --------------------------------------------------------------------------------------------------
 def check_rmsprop_first_step(ratio, rho=0.99) -> bool:
     if _unanswered(ratio, "first_step_ratio"):
-        return False
+        return NOT_ANSWERED
     o = opt.RMSprop(learning_rate=1.0, rho=rho)
     truth = -float(o.step(np.array([0.0]), np.array([1.0]))[0])   # first step / lr for a gradient of 1
     if abs(ratio - truth) <= 1e-3 * truth:
@@ -137,7 +157,7 @@ def check_rmsprop_first_step(ratio, rho=0.99) -> bool:
 def check_momentum_limit(lr_limit, lam=20.0, mu=0.9) -> bool:
     """Heavy ball is stable for lr < 2 (1 + mu) / lambda."""
     if _unanswered(lr_limit, "momentum_lr_limit"):
-        return False
+        return NOT_ANSWERED
     truth = 2 * (1 + mu) / lam
     if abs(lr_limit - truth) <= 0.01 * truth:
         return _report(True, f"{lr_limit:g}: at lr = 2(1 + mu)/lambda = {truth:g} a root of z^2 - (1 + mu - lr lambda) z + mu reaches -1.")
@@ -148,7 +168,7 @@ def check_momentum_limit(lr_limit, lam=20.0, mu=0.9) -> bool:
 
 def check_gd_steps(steps, kappa=100.0, factor=1e-6) -> bool:
     if _unanswered(steps, "gd_steps_kappa_100"):
-        return False
+        return NOT_ANSWERED
     lr, rate = th.optimal_gd(1.0, kappa)
     truth = th.measured_steps([1.0, kappa], lr, 0.0, [1.0, 1.0], factor)
     if abs(steps - truth) <= max(2, 0.02 * truth):
@@ -160,13 +180,13 @@ def check_gd_steps(steps, kappa=100.0, factor=1e-6) -> bool:
 def check_cg_beta(beta_rule) -> bool:
     """Plug the student's beta into Hessian-form CG: on a 5-D quadratic it must reach the minimum in 5 steps."""
     if _unanswered(beta_rule, "def my_beta(g_next, H, d)"):
-        return False
+        return NOT_ANSWERED
     try:
         probe = beta_rule(np.ones(2), np.eye(2), np.ones(2))
     except Exception as exc:
         return _report(False, f"my_beta raised {type(exc).__name__}: {exc}.")
     if _unanswered(probe, "the body of my_beta (it returns None)"):
-        return False
+        return NOT_ANSWERED
     A = th.random_spd(5, [1.0, 2.0, 5.0, 20.0, 50.0])
     b = np.arange(1.0, 6.0)
     x_star = np.linalg.solve(A, b)
