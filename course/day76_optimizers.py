@@ -218,9 +218,9 @@ def _saddle_grad(p):
     return np.array([2 * x, -2 * y + y**3])
 
 
-# Per-surface default learning rates: on each surface, the rate (of 10^(k/4)) with the lowest loss
-# after 200 steps, rounded; tests/test_lessons.py re-runs that search and checks each default is
-# within a factor 10 in loss of the best rate on the grid. Momentum/Nesterov use mu = 0.9.
+# Per-surface default learning rates, chosen by hand near the best of a grid search: after 200 steps
+# each ends within a factor 10 (in loss above the minimum) of the best rate on the grid 10^(k/4);
+# tests/test_lessons.py re-runs the search and checks that. Momentum/Nesterov use mu = 0.9.
 SURFACES = {
     "ill-conditioned quadratic": Surface(
         "ill-conditioned quadratic", lambda x, y: 0.5 * (x**2 + 20.0 * y**2), _quadratic_grad, (-4.5, 1.5),
