@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -88,42 +89,112 @@ def new_page(browser, lab):
     lab.shutdown_all_kernels()   # the next test starts with the CPU to itself
 
 
+def _image_src(page, selector: str) -> str:
+    return page.locator(selector).first.get_attribute("src") or ""
+
+
+def _wait_for_new_src(page, selector: str, before: str, timeout_ms: int = 120_000) -> str:
+    page.wait_for_function(
+        """([sel, before]) => { const img = document.querySelector(sel);
+                                return img && img.getAttribute('src') && img.getAttribute('src') !== before; }""",
+        arg=[selector, before], timeout=timeout_ms)
+    return _image_src(page, selector)
+
+
+def _slider(controls, label: str):
+    return controls.locator(".widget-slider", has_text=label).first
+
+
+def _run_all_with_collapsed_answers(nb: NotebookPage, notebook_file: Path, timeout_s: float = 900) -> list[str]:
+    """Run All, then wait until every code cell ran. A cell whose input is collapsed (the exercises' worked
+    answers) shows no prompt in Lab, so those are counted from the file instead of read from the screen."""
+    cells = [c for c in json.loads(notebook_file.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+    visible = sum(not c.get("metadata", {}).get("jupyter", {}).get("source_hidden") for c in cells)
+    nb.menu("Run", "Run All Cells")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        prompts = nb.prompts()
+        done = [p for p in prompts if p.strip("[]: ").isdigit()]
+        if len(prompts) == len(cells) and len(done) == visible and not any("*" in p for p in prompts):
+            nb.wait_for_kernel_idle(timeout_s=max(5.0, deadline - time.monotonic()))
+            return prompts
+        time.sleep(0.5)
+    nb.screenshot("timeout-execution")
+    raise TimeoutError(f"{nb.path}: cells still running after {timeout_s:.0f} s: {nb.prompts()}")
+
+
 def test_example_lesson_runs_and_its_playground_redraws(lab, new_page):
     nb = NotebookPage(new_page, lab, EXAMPLE, ARTIFACTS).open()
-    prompts = nb.run_all(timeout_s=900)
-    assert prompts and all(p.strip("[]: ").isdigit() for p in prompts), prompts
+    prompts = _run_all_with_collapsed_answers(nb, REPO / EXAMPLE)
+    assert all(p.strip("[]: ").isdigit() for p in prompts if p.strip()), prompts
 
     saved = nb.save()
     assert error_outputs(saved) == []
     assert nb.error_texts_on_screen() == []
-    # Figures: the schedule, the default playground, the comparison and the sweep (static PNGs),
-    # plus the playground widget's own figure.
-    assert nb.output_images().count() >= 5
+    # static figures (default playground, momentum, noise, init, loss curves, comparison, sweep, ...) + the widget's picture
+    assert nb.output_images().count() >= 9
     nb.screenshot("example-after-run-all")
 
+    picture = "img.optimizer-playground-output"
     controls = new_page.locator(".optimizer-playground-controls")
     controls.scroll_into_view_if_needed()
-    assert controls.locator(".widget-dropdown select").is_visible()
-    assert controls.locator(".widget-slider").count() >= 5
-    figure = new_page.locator(".optimizer-playground-output img").first
-    figure.wait_for(state="visible", timeout=120_000)
-    before = figure.get_attribute("src")
-    assert before and before.startswith("data:image/png")
-    nb.element_screenshot(".optimizer-playground-output", "example-playground-default")
+    assert controls.locator(".widget-dropdown select").first.is_visible()
+    assert controls.locator(".widget-slider").count() >= 9 + 5, "a learning rate per optimizer, plus mu, betas, noise, steps"
+    new_page.locator(picture).first.wait_for(state="visible", timeout=120_000)
+    before = _image_src(new_page, picture)
+    assert before
+    nb.element_screenshot(picture, "example-playground-default")
 
-    controls.locator(".widget-dropdown select").select_option("Beale")
-    new_page.wait_for_function(
-        """(before) => { const img = document.querySelector('.optimizer-playground-output img');
-                         return img && img.getAttribute('src') !== before; }""",
-        arg=before, timeout=120_000)
+    # the surface: one redraw, and every optimizer's learning rate jumps to its Beale default
+    controls.locator(".widget-dropdown select").first.select_option("Beale")
+    after_surface = _wait_for_new_src(new_page, picture, before)
     nb.wait_for_kernel_idle()
-    after = new_page.locator(".optimizer-playground-output img").first.get_attribute("src")
-    assert after and after != before
-    # The dropdown also moved the learning-rate slider to Beale's default (0.01).
-    readout = controls.locator(".widget-slider", has_text="learning_rate").locator(".widget-readout").inner_text()
-    assert float(readout) == pytest.approx(0.01)
-    nb.element_screenshot(".optimizer-playground-output", "example-playground-beale")
-    nb.screenshot("example-playground-beale-page")
+    adam_rate = _slider(controls, "lr Adam").locator(".widget-readout").inner_text()
+    assert float(adam_rate) == pytest.approx(1.78, rel=0.01)
+    nb.element_screenshot(picture, "example-playground-beale")
+
+    # the new sliders: gradient noise, then SGD's own learning rate (keyboard on the slider handle)
+    for label, key, presses in [("gradient noise", "ArrowRight", 4), ("lr SGD", "ArrowLeft", 3)]:
+        slider = _slider(controls, label)
+        readout_before = slider.locator(".widget-readout").inner_text()
+        handle = slider.locator(".noUi-handle").first
+        handle.focus()
+        for _ in range(presses):
+            handle.press(key)
+        new_page.wait_for_function(
+            """([el, before]) => el.textContent.trim() !== before""",
+            arg=[slider.locator(".widget-readout").element_handle(), readout_before], timeout=30_000)
+        after_surface = _wait_for_new_src(new_page, picture, after_surface)
+        nb.wait_for_kernel_idle()
+    assert float(_slider(controls, "gradient noise").locator(".widget-readout").inner_text()) == pytest.approx(1.0)
+    nb.element_screenshot(picture, "example-playground-noise-and-sgd-rate")
+
+    # an exercise check, as a student does it: type the answer, run the cell, run the check below it.
+    # The check cell is found by its output; the answer cell is the code cell just above it (Lab creates a
+    # cell's editor only once it scrolls into view, so its source text is not searchable before).
+    code_cells = new_page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell")
+    texts = code_cells.all_inner_texts()
+    check_index = next(i for i, t in enumerate(texts) if "not answered yet: set sgd_diverges_from" in t)
+    exercise, check = code_cells.nth(check_index - 1), code_cells.nth(check_index)
+
+    def answer(text: str) -> None:
+        exercise.scroll_into_view_if_needed()
+        editor = exercise.locator(".cm-content").first
+        editor.wait_for(timeout=60_000)
+        editor.click()
+        new_page.keyboard.press("Control+a")
+        new_page.keyboard.type(text)
+        new_page.keyboard.press("Shift+Enter")      # runs the answer cell, selects the check cell
+        new_page.keyboard.press("Shift+Enter")      # runs the check
+
+    answer("sgd_diverges_from = 0.3")
+    check.locator(".jp-OutputArea-output", has_text="already diverged").first.wait_for(timeout=60_000)
+    assert "✘" in check.locator(".jp-OutputArea-output").first.inner_text()
+    nb.wait_for_kernel_idle()
+    answer("sgd_diverges_from = 2 / 20")
+    check.locator(".jp-OutputArea-output", has_text="✔").first.wait_for(timeout=60_000)
+    check.scroll_into_view_if_needed()
+    nb.screenshot("example-exercise-check")
 
 
 @pytest.mark.skipif(not HW_RELEASE.exists(), reason="homework not yet in the repo")
