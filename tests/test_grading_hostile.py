@@ -48,7 +48,10 @@ HOSTILE = {
     "monkeypatch_asserts": (0, None),
     # plain nbgrader gives this wrong answer full marks: its tests lose their asserts
     "disable_tests": (0, "changed how IPython runs code"),
-    "block_shell_check": (5, "could not check IPython"),    # right answer; the instructor is told
+    # right answer, but the grader's silent requests are refused: the shell check says so, and the
+    # export of the test cells' variables (the same channel) never happens, so the clean verifier
+    # has nothing it could credit
+    "block_shell_check": (0, "could not check IPython"),
 }
 # Limits of the whole job (cgroup memory incl. tmpfs pages, tasks, CPU; a /tmp of limited files):
 # only where the grader runs as root with cgroups. Elsewhere these payloads would really take the

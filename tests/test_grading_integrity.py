@@ -318,17 +318,18 @@ def test_checks_not_importable_in_the_verifier_is_a_grader_error(tmp_path):
 
 # ---- stopping and resuming; the course in the current directory (tiny course) ----------------
 
-SLOW = '''import subprocess, sys, time
-subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)  # {marker}"], start_new_session=True)
-time.sleep(8)
+SLOW = """import subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(900)  # {marker}"], start_new_session=True)
+time.sleep(75)
 def add(a, b):
     return a + b
-'''
+"""
+STOP_SECONDS = 30          # a stopped run must be gone long before its 75-second cells would end
 
 
 def _ours(marker: str, scratch: Path) -> list[str]:
     """Processes that belong to the run: the marker in their command line or environment, or the
-    run's scratch folder (kernels, bwrap, nbgrader) in their command line."""
+    run's scratch folder (kernels, bwrap) in their command line."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -353,54 +354,102 @@ def _wait_for(condition, seconds: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_sigterm_ends_every_process_and_the_next_run_resumes(tmp_path):
-    root = tiny.make_course(tmp_path / "course")
+def _kill(found: list[str]) -> None:
+    """SIGKILL the processes this test's run left (by pid), so a failure leaves nothing behind."""
+    for line in found:
+        try:
+            os.kill(int(line.split(":")[0]), signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+@pytest.fixture(scope="module")
+def sigterm_run(tmp_path_factory):
+    """`autograder grade` (no --course, run in the course folder) on two quick and three slow
+    submissions; SIGTERM once the quick ones are recorded and a slow kernel runs; then a second
+    run from a folder inside the course."""
+    base = tmp_path_factory.mktemp("sigterm")
+    root = tiny.make_course(base / "course")
+    with open(root / "nbgrader_config.py", "a") as f:
+        f.write("c.Execute.timeout = 300\n")
     marker = f"autograder-sigterm-{uuid.uuid4().hex[:10]}"
     for student in ("a_fast", "b_fast"):
         tiny.submit(root, student, tiny.SOLUTION)
     for student in ("c_slow", "d_slow", "e_slow"):
         tiny.submit(root, student, SLOW.format(marker=marker))
-    scratch = tmp_path / "scratch"
+    scratch = base / "scratch"
     scratch.mkdir()
     env = dict(tiny.nbgrader_env(), TMPDIR=str(scratch), AUTOGRADER_TEST_RUN=marker)
     homework_before = sorted(p.name for p in (REPO / "homework").iterdir())
-
-    # no --course: run inside the course folder
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "autograder"), "grade", tiny.ASSIGNMENT,
-                             "--workers", "2", "--no-progress"], cwd=root, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    command = [str(Path(sys.executable).parent / "autograder"), "grade", tiny.ASSIGNMENT, "--no-progress"]
+    proc = subprocess.Popen([*command, "--workers", "2"], cwd=root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    facts = {"root": root, "marker": marker, "scratch": scratch, "homework_before": homework_before}
     try:
         done = lambda s: (root / "autograded" / s / tiny.ASSIGNMENT / RECORD).exists()  # noqa: E731
         _wait_for(lambda: done("a_fast") and done("b_fast") and
-                  any("time.sleep(600)" in p for p in _ours(marker, scratch)), 300, "two graded, one slow running")
+                  any("time.sleep(900)" in p for p in _ours(marker, scratch)), 600, "two graded, a slow one running")
+        facts["cached_before"] = len(list((root / CACHE_DIR).rglob("*.pickle")))
         proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=120)
+        stopped = time.monotonic()
+        try:
+            facts["output"], _ = proc.communicate(timeout=STOP_SECONDS)
+            facts["stop_seconds"] = time.monotonic() - stopped
+        except subprocess.TimeoutExpired:
+            facts["output"], _ = proc.communicate(timeout=600)      # it waits for the running jobs
+            facts["stop_seconds"] = time.monotonic() - stopped
+        facts["returncode"] = proc.returncode
+        try:
+            _wait_for(lambda: not _ours(marker, scratch), 30, "the run's processes to end")
+            facts["leftovers"] = []
+        except AssertionError:
+            facts["leftovers"] = _ours(marker, scratch)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode != 0, output
-    leftovers = []
-    try:
-        _wait_for(lambda: not _ours(marker, scratch), 30, "the run's processes to end")
-    except AssertionError:
-        leftovers = _ours(marker, scratch)
-    assert leftovers == [], "\n".join(leftovers)
-    scores = gradebook.cell_scores(root, tiny.ASSIGNMENT)
-    assert scores["a_fast"] == scores["b_fast"] == {"test_add": 2, "test_hidden": 3}
-    assert len(list((root / CACHE_DIR).rglob("*.pickle"))) >= 2
+            proc.wait()
+        _kill(_ours(marker, scratch))
+    facts["scores_after_stop"] = gradebook.cell_scores(root, tiny.ASSIGNMENT)
+    facts["again"] = subprocess.run(command, cwd=root / "submitted", env=env, capture_output=True, text=True,
+                                    timeout=1800)
+    _wait_for(lambda: not _ours(marker, scratch), 60, "the second run's processes to end")
+    return facts
 
-    # resume, again without --course, from a folder inside the course
-    again = subprocess.run([str(Path(sys.executable).parent / "autograder"), "grade", tiny.ASSIGNMENT,
-                            "--no-progress"], cwd=root / "submitted", env=env, capture_output=True, text=True,
-                           timeout=900)
+
+@pytest.mark.xfail(strict=True, reason=(
+    "SIGTERM makes the coordinator raise KeyboardInterrupt, and LocalRunner then shuts its pool down with "
+    "wait=True: the worker processes (which never got the signal) finish their running jobs first, so "
+    "`autograder grade` lives on for as long as the slowest running notebook (here ~75 s; up to "
+    "c.Grade.job_timeout)"))
+def test_sigterm_stops_the_run_promptly(sigterm_run):
+    assert sigterm_run["stop_seconds"] < STOP_SECONDS, sigterm_run["output"]
+
+
+def test_sigterm_ends_every_process_the_run_started(sigterm_run):
+    facts = sigterm_run
+    assert facts["returncode"] != 0, facts["output"]
+    assert facts["leftovers"] == [], "\n".join(facts["leftovers"])
+    # what was finished before the signal is recorded and cached; nothing else is
+    assert facts["scores_after_stop"]["a_fast"] == facts["scores_after_stop"]["b_fast"] == \
+        {"test_add": 2, "test_hidden": 3}
+    assert facts["cached_before"] >= 2
+
+
+def test_the_next_run_resumes_from_the_cache(sigterm_run):
+    again = sigterm_run["again"]
     assert again.returncode == 0, again.stdout + again.stderr
     lines = {line.split()[0]: line for line in again.stdout.splitlines() if line.strip()}
     assert "(cached)" in lines["a_fast"] and "(cached)" in lines["b_fast"], again.stdout
     # the job that was running when the signal came was not recorded: it runs again
     assert any("(cached)" not in lines[s] for s in ("c_slow", "d_slow", "e_slow")), again.stdout
-    scores = gradebook.cell_scores(root, tiny.ASSIGNMENT)
+    scores = gradebook.cell_scores(sigterm_run["root"], tiny.ASSIGNMENT)
     assert all(scores[s] == {"test_add": 2, "test_hidden": 3} for s in ("a_fast", "b_fast", "c_slow", "d_slow", "e_slow"))
-    _wait_for(lambda: not _ours(marker, scratch), 30, "the resumed run's processes to end")
-    # the package's own homework/ was never graded
-    assert sorted(p.name for p in (REPO / "homework").iterdir()) == homework_before
+
+
+def test_grade_without_course_grades_the_course_in_the_current_directory(sigterm_run):
+    """Both runs named no --course (one in the course folder, one in a folder inside it): they
+    graded that course, and the package's own homework/ was never touched."""
+    assert set(gradebook.cell_scores(sigterm_run["root"], tiny.ASSIGNMENT)) == \
+        {"a_fast", "b_fast", "c_slow", "d_slow", "e_slow"}
+    assert sorted(p.name for p in (REPO / "homework").iterdir()) == sigterm_run["homework_before"]
     assert not (REPO / "homework" / CACHE_DIR).exists() and not (REPO / "homework" / "autograded").exists()
