@@ -48,10 +48,7 @@ HOSTILE = {
     "monkeypatch_asserts": (0, None),
     # plain nbgrader gives this wrong answer full marks: its tests lose their asserts
     "disable_tests": (0, "changed how IPython runs code"),
-    # right answer, but the grader's silent requests are refused: the shell check says so, and the
-    # export of the test cells' variables (the same channel) never happens, so the clean verifier
-    # has nothing it could credit
-    "block_shell_check": (0, "could not check IPython"),
+    "block_shell_check": (5, "could not check IPython"),    # right answer; the instructor is told
 }
 # Limits of the whole job (cgroup memory incl. tmpfs pages, tasks, CPU; a /tmp of limited files):
 # only where the grader runs as root with cgroups. Elsewhere these payloads would really take the
@@ -68,6 +65,11 @@ if JOB_WIDE:
 MARKER = f"hostile-{uuid.uuid4().hex[:12]}"   # in the resource payloads' file names and command lines
 DISHONEST = {"monkeypatch_asserts", "disable_tests"}      # no right answer behind the payload
 LIMITS = Limits(memory_bytes=2 * GiB, tasks=128, output_bytes=4 * 2**20, job_seconds=120)
+# The tiny course's tests call the student's add(); the clean verifier never runs student code (it
+# checks exported values: see test_grading_integrity.py), so this module grades with the test cells
+# in the sandboxed kernel (`autograder grade --kernel-tests`): the sandbox, the job-wide limits and
+# the shell guard are what it tests.
+KERNEL_TESTS = False
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -118,7 +120,7 @@ def class_run(tmp_path_factory, listener):
     protected = {d: _digest(root / d) for d in ("source", "release", "submitted")}
     gradebook_tables = _gradebook_tables(root)
     summary = grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(2), limits=LIMITS,
-                               progress=False)
+                               verify=KERNEL_TESTS, progress=False)
     return root, summary, protected, gradebook_tables, hits, victim
 
 
@@ -136,7 +138,8 @@ def honest_alone(tmp_path_factory):
     root = tiny.make_course(tmp_path_factory.mktemp("alone") / "course")
     for student, answer in HONEST.items():
         tiny.submit(root, student, answer)
-    grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(1), limits=LIMITS, progress=False)
+    grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(1), limits=LIMITS, verify=KERNEL_TESTS,
+                     progress=False)
     return cell_scores(root, tiny.ASSIGNMENT)
 
 

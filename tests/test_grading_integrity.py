@@ -59,12 +59,13 @@ GRADED = ("test_p1_public", "test_p1_accuracy", "test_p1_consistency", "test_p1_
 class Expectation:
     scores: dict[str, float]
     reasons: dict[str, str] = field(default_factory=dict)
-    hole: str = ""
+    hole: str = ""                                          # what still gets points it should not
+    hole_cells: tuple[str, ...] = ()                        # ... in these cells
 
 
 def read_expectation(path: Path) -> Expectation:
-    """The `# expect:`, `# reason <cell>:` and `# hole:` lines of a fixture's header."""
-    scores, reasons, hole = {}, {}, []
+    """The `# expect:`, `# reason <cell>:` and `# hole <cells>:` lines of a fixture's header."""
+    scores, reasons, hole, hole_cells = {}, {}, [], ()
     in_hole = False
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("# %%"):
@@ -73,15 +74,17 @@ def read_expectation(path: Path) -> Expectation:
             scores = {cell: float(value) for cell, value in re.findall(r"(\w+)=(\d+(?:\.\d+)?)", line)}
         elif m := re.match(r"# reason (\w+): (.+)$", line):
             reasons[m.group(1)] = m.group(2).strip()
-        if line.startswith("# hole:"):
+        if m := re.match(r"# hole ([\w ]+): (.+)$", line):
             in_hole = True
-            hole.append(line[len("# hole:"):].strip())
+            hole_cells = tuple(m.group(1).split())
+            hole.append(m.group(2).strip())
         elif in_hole and line.startswith("#   "):
             hole.append(line[1:].strip())
         else:
             in_hole = False
     assert set(scores) == set(GRADED), f"{path.name}: `# expect:` must give every graded cell"
-    return Expectation(scores, reasons, " ".join(hole))
+    assert set(hole_cells) <= set(GRADED) and not set(hole_cells) & set(reasons), path.name
+    return Expectation(scores, reasons, " ".join(hole), hole_cells)
 
 
 EXPECTED = {p.stem: read_expectation(p) for p in sorted(INTEGRITY.glob("*.py"))}
@@ -170,6 +173,16 @@ def test_hostile_fixture_gets_the_score_it_deserves(class_run, name):
     assert got == EXPECTED[name].scores, (got, _cell_errors(root, course, name))
 
 
+@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e.hole))
+def test_a_hole_gives_points_in_its_own_cells_only(class_run, name):
+    """Where a fixture still gets points it should not, every other cell is as deserved."""
+    root, course, summary, *_ = class_run
+    exp = EXPECTED[name]
+    got = _cells(root, course, name)
+    outside = {cell: score for cell, score in exp.scores.items() if cell not in exp.hole_cells}
+    assert {cell: got[cell] for cell in outside} == outside, (got, _cell_errors(root, course, name))
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_every_lost_cell_has_a_recorded_reason(class_run, name):
     """The reason is in the graded notebook's test cell (what feedback shows) and in the grading
@@ -244,7 +257,34 @@ def test_models_with_equal_weights_keep_their_own_optimizer(tmp_path):
     assert {n: type(m.optimizer).__name__ for n, m in back.items()} == {"SGD": "SGD", "Adam": "Adam"}
 
 
-# ---- a grader failure is never a student's zero (tiny course) --------------------------------
+# ---- a grader failure is never a student's zero (a tiny course of values) ---------------------
+
+# The clean verifier checks exported values and never calls a student's function, so these courses
+# ask for a value (`result`), not for the tiny course's add().
+VALUE_ANSWER = "result = 1 + 2\n"
+VALUE_SCORES = {"test_value": 2, "test_hidden": 3}
+
+
+def make_value_course(root: Path, hidden_extra: str = "") -> Path:
+    """Like test_grading_support.make_course, with tests that read `result` (and `hidden_extra`
+    at the top of the hidden tests)."""
+    root.mkdir(parents=True)
+    (root / "nbgrader_config.py").write_text(tiny.CONFIG)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        tiny._cell("markdown", "# Tiny assignment\nSet `result` to 1 + 2."),
+        tiny._cell("code", "### BEGIN SOLUTION\nresult = 1 + 2\n### END SOLUTION\n", grade_id="answer", solution=True),
+        tiny._cell("code", "assert type(result) is int and result == 3", grade_id="test_value", grade=True,
+                   locked=True, points=2),
+        tiny._cell("code", f"assert result > 0\n### BEGIN HIDDEN TESTS\n{hidden_extra}assert result == 3\n"
+                           "### END HIDDEN TESTS", grade_id="test_hidden", grade=True, locked=True, points=3),
+    ]
+    (root / "source" / tiny.ASSIGNMENT).mkdir(parents=True)
+    nbformat.write(nb, root / "source" / tiny.ASSIGNMENT / tiny.NOTEBOOK)
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", tiny.ASSIGNMENT, "--force"],
+                   cwd=root, env=tiny.nbgrader_env(), check=True, capture_output=True)
+    return root
 
 class InlineRunner:
     """Runs each job in this process, so a monkeypatched verifier applies (tests only)."""
@@ -262,8 +302,8 @@ def _fail_verifier(*args, **kwargs):
 
 @pytest.fixture
 def tiny_course(tmp_path):
-    root = tiny.make_course(tmp_path / "course")
-    tiny.submit(root, "honest", tiny.SOLUTION)
+    root = make_value_course(tmp_path / "course")
+    tiny.submit(root, "honest", VALUE_ANSWER)
     return root
 
 
@@ -290,7 +330,7 @@ def test_verifier_failure_is_a_grader_error_and_no_score(tiny_course, monkeypatc
     monkeypatch.setattr("autograder.commands.grade.LocalRunner", lambda workers=None: InlineRunner())
     monkeypatch.setattr(signal, "signal", lambda *args: None)
     assert cli.main(["grade", tiny.ASSIGNMENT, "--course", str(root), "--no-progress"]) == 0
-    assert gradebook.cell_scores(root, tiny.ASSIGNMENT)["honest"] == {"test_add": 2, "test_hidden": 3}
+    assert gradebook.cell_scores(root, tiny.ASSIGNMENT)["honest"] == VALUE_SCORES
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -298,19 +338,8 @@ def test_verifier_failure_is_a_grader_error_and_no_score(tiny_course, monkeypatc
     "its environment), run_tests records ModuleNotFoundError as the test's failure: an honest student gets 2/5 "
     "instead of a grader error with no score"))
 def test_checks_not_importable_in_the_verifier_is_a_grader_error(tmp_path):
-    root = tmp_path / "course"
-    root.mkdir()
-    (root / "nbgrader_config.py").write_text(tiny.CONFIG)
-    nb = tiny.source_notebook()
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_hidden":
-            cell.source = cell.source.replace("### BEGIN HIDDEN TESTS\n",
-                                              "### BEGIN HIDDEN TESTS\nimport grader_checks_not_installed\n")
-    (root / "source" / tiny.ASSIGNMENT).mkdir(parents=True)
-    nbformat.write(nb, root / "source" / tiny.ASSIGNMENT / tiny.NOTEBOOK)
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", tiny.ASSIGNMENT, "--force"],
-                   cwd=root, env=tiny.nbgrader_env(), check=True, capture_output=True)
-    tiny.submit(root, "honest", tiny.SOLUTION)
+    root = make_value_course(tmp_path / "course", hidden_extra="import grader_checks_not_installed\n")
+    tiny.submit(root, "honest", VALUE_ANSWER)
     summary = grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(1), progress=False)
     assert summary.results["honest"].grader_error, summary.results["honest"].reasons
     assert "honest" not in gradebook.cell_scores(root, tiny.ASSIGNMENT)
@@ -321,8 +350,7 @@ def test_checks_not_importable_in_the_verifier_is_a_grader_error(tmp_path):
 SLOW = """import subprocess, sys, time
 subprocess.Popen([sys.executable, "-c", "import time; time.sleep(900)  # {marker}"], start_new_session=True)
 time.sleep(75)
-def add(a, b):
-    return a + b
+result = 1 + 2
 """
 STOP_SECONDS = 30          # a stopped run must be gone long before its 75-second cells would end
 
@@ -369,12 +397,12 @@ def sigterm_run(tmp_path_factory):
     submissions; SIGTERM once the quick ones are recorded and a slow kernel runs; then a second
     run from a folder inside the course."""
     base = tmp_path_factory.mktemp("sigterm")
-    root = tiny.make_course(base / "course")
+    root = make_value_course(base / "course")
     with open(root / "nbgrader_config.py", "a") as f:
         f.write("c.Execute.timeout = 300\n")
     marker = f"autograder-sigterm-{uuid.uuid4().hex[:10]}"
     for student in ("a_fast", "b_fast"):
-        tiny.submit(root, student, tiny.SOLUTION)
+        tiny.submit(root, student, VALUE_ANSWER)
     for student in ("c_slow", "d_slow", "e_slow"):
         tiny.submit(root, student, SLOW.format(marker=marker))
     scratch = base / "scratch"
@@ -430,8 +458,7 @@ def test_sigterm_ends_every_process_the_run_started(sigterm_run):
     assert facts["returncode"] != 0, facts["output"]
     assert facts["leftovers"] == [], "\n".join(facts["leftovers"])
     # what was finished before the signal is recorded and cached; nothing else is
-    assert facts["scores_after_stop"]["a_fast"] == facts["scores_after_stop"]["b_fast"] == \
-        {"test_add": 2, "test_hidden": 3}
+    assert facts["scores_after_stop"]["a_fast"] == facts["scores_after_stop"]["b_fast"] == VALUE_SCORES
     assert facts["cached_before"] >= 2
 
 
@@ -443,7 +470,7 @@ def test_the_next_run_resumes_from_the_cache(sigterm_run):
     # the job that was running when the signal came was not recorded: it runs again
     assert any("(cached)" not in lines[s] for s in ("c_slow", "d_slow", "e_slow")), again.stdout
     scores = gradebook.cell_scores(sigterm_run["root"], tiny.ASSIGNMENT)
-    assert all(scores[s] == {"test_add": 2, "test_hidden": 3} for s in ("a_fast", "b_fast", "c_slow", "d_slow", "e_slow"))
+    assert all(scores[s] == VALUE_SCORES for s in ("a_fast", "b_fast", "c_slow", "d_slow", "e_slow")), scores
 
 
 def test_grade_without_course_grades_the_course_in_the_current_directory(sigterm_run):
