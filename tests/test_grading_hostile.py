@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import socket
 import threading
 import uuid
@@ -231,8 +232,22 @@ needs_job_wide = pytest.mark.skipif(not JOB_WIDE, reason="job-wide limits need r
 def test_tmp_file_flood_stops_at_the_job_tmpfs(class_run):
     root, summary, *_ = class_run
     nb = json.loads(summary.results["tmp_files"].notebooks[tiny.NOTEBOOK])
-    outputs = json.dumps([c.get("outputs") for c in nb["cells"]])
-    assert "No space left on device" in outputs and "created 30000 files" not in outputs
+    outputs = [o for c in nb["cells"] for o in c.get("outputs", [])]
+    errors = " ".join(str(o.get("evalue")) for o in outputs if o.get("output_type") == "error")
+    printed = " ".join(str(o.get("text")) for o in outputs if o.get("output_type") == "stream")
+    assert "No space left on device" in errors and "created 30000 files" not in printed
+
+
+@needs_job_wide
+def test_shm_fill_stops_below_the_memory_limit(class_run):
+    """The payload reports each 190 MiB it placed in /dev/shm: it never gets past the job's limit."""
+    root, summary, *_ = class_run
+    data = summary.results["shm_fill"].notebooks.get(tiny.NOTEBOOK)   # none when its kernel was killed
+    nb = json.loads(data) if data else {"cells": []}
+    printed = " ".join(str(o.get("text")) for c in nb["cells"] for o in c.get("outputs", [])
+                       if o.get("output_type") == "stream")
+    placed = [int(n) for n in re.findall(r"(\d+) MiB in /dev/shm", printed)]
+    assert max(placed, default=0) * 2**20 <= LIMITS.memory_bytes, printed[-500:]
 
 
 @needs_job_wide
