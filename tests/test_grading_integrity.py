@@ -47,7 +47,9 @@ from conftest import FIXTURES, REPO
 from course_support import COURSE, EXAMPLES
 import test_grading_support as tiny
 
-pytestmark = pytest.mark.slow
+# the class run is one fixture: ~15 minutes of a busy 2-core machine, more than the suite's default
+# per-test timeout (pyproject.toml) allows the first test that sets it up
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 INTEGRITY = FIXTURES / "integrity"
 SECRET = "integrity-test-" + "6d1f0c2a"          # the instructor's secret for this run
