@@ -70,7 +70,7 @@ LIMITS = Limits(memory_bytes=2 * GiB, tasks=128, output_bytes=4 * 2**20, job_sec
 # checks exported values: see test_grading_integrity.py), so this module grades with the test cells
 # in the sandboxed kernel (`autograder grade --kernel-tests`): the sandbox, the job-wide limits and
 # the shell guard are what it tests.
-KERNEL_TESTS = False
+CLEAN_VERIFIER = False
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -121,7 +121,7 @@ def class_run(tmp_path_factory, listener):
     protected = {d: _digest(root / d) for d in ("source", "release", "submitted")}
     gradebook_tables = _gradebook_tables(root)
     summary = grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(2), limits=LIMITS,
-                               verify=KERNEL_TESTS, progress=False)
+                               verify=CLEAN_VERIFIER, progress=False)
     return root, summary, protected, gradebook_tables, hits, victim
 
 
@@ -139,7 +139,7 @@ def honest_alone(tmp_path_factory):
     root = tiny.make_course(tmp_path_factory.mktemp("alone") / "course")
     for student, answer in HONEST.items():
         tiny.submit(root, student, answer)
-    grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(1), limits=LIMITS, verify=KERNEL_TESTS,
+    grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(1), limits=LIMITS, verify=CLEAN_VERIFIER,
                      progress=False)
     return cell_scores(root, tiny.ASSIGNMENT)
 
