@@ -3,15 +3,20 @@
 For each hostile fixture: the run finishes, that student gets the score it deserves with a
 reason, every honest student gets the same per-cell grades as when graded alone, and the course
 (gradebook, source, other students' files) is intact. The kernel runs in the real bubblewrap
-sandbox with real rlimits; the tiny course keeps it to about a minute on 2 cores.
+sandbox with real rlimits and, where the machine allows (root), in a cgroup of its own with a sized
+tmpfs for /tmp: the resource fixtures (5 GiB in /dev/shm, 30,000 files in /tmp, three children of
+1.5 GiB, six busy loops) are only graded there. The tiny course keeps it to about a minute on 2 cores.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import socket
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
@@ -20,6 +25,7 @@ from autograder.course import Course
 from autograder.gradebook import cell_scores
 from autograder.grading.coordinator import grade_assignment
 from autograder.grading.runners import LocalRunner
+from autograder.sandbox import cgroups
 from autograder.sandbox.limits import GiB, Limits
 
 import test_grading_support as tiny
@@ -46,8 +52,26 @@ HOSTILE = {
     "disable_tests": (0, "changed how IPython runs code"),
     "block_shell_check": (5, "could not check IPython"),    # right answer; the instructor is told
 }
+# Limits of the whole job (cgroup memory incl. tmpfs pages, tasks, CPU; a /tmp of limited files):
+# only where the grader runs as root with cgroups. Elsewhere these payloads would really take the
+# machine's memory, so they are not submitted at all.
+JOB_WIDE = cgroups.available() is not None
+RESOURCE = {
+    "shm_fill": (0, "memory"),          # the kernel is killed at the job's memory limit
+    "tmp_files": (0, None),             # "No space left on device" in the notebook (see its test)
+    "fat_children": (0, "memory"),      # a child killed at the job's memory limit; the cell fails
+    "busy_loops": (5, None),            # right answer; the loops end with the job (see its test)
+}
+if JOB_WIDE:
+    HOSTILE.update(RESOURCE)
+MARKER = f"hostile-{uuid.uuid4().hex[:12]}"   # in the resource payloads' file names and command lines
 DISHONEST = {"monkeypatch_asserts", "disable_tests"}      # no right answer behind the payload
 LIMITS = Limits(memory_bytes=2 * GiB, tasks=128, output_bytes=4 * 2**20, job_seconds=120)
+# The tiny course's tests call the student's add(); the clean verifier never runs student code (it
+# checks exported values: see test_grading_integrity.py), so this module grades with the test cells
+# in the sandboxed kernel (`autograder grade --kernel-tests`): the sandbox, the job-wide limits and
+# the shell guard are what it tests.
+CLEAN_VERIFIER = False
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -94,11 +118,11 @@ def class_run(tmp_path_factory, listener):
     for name in HOSTILE:
         tiny.submit(root, name, tiny.hostile_answer(name, root, honest=name not in DISHONEST,
                                                     after=name in ("gigabyte_output", "symlink_trap"),
-                                                    port=port, victim_file=victim))
+                                                    port=port, victim_file=victim, marker=MARKER))
     protected = {d: _digest(root / d) for d in ("source", "release", "submitted")}
     gradebook_tables = _gradebook_tables(root)
     summary = grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(2), limits=LIMITS,
-                               progress=False)
+                               verify=CLEAN_VERIFIER, progress=False)
     return root, summary, protected, gradebook_tables, hits, victim
 
 
@@ -116,7 +140,8 @@ def honest_alone(tmp_path_factory):
     root = tiny.make_course(tmp_path_factory.mktemp("alone") / "course")
     for student, answer in HONEST.items():
         tiny.submit(root, student, answer)
-    grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(1), limits=LIMITS, progress=False)
+    grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(1), limits=LIMITS, verify=CLEAN_VERIFIER,
+                     progress=False)
     return cell_scores(Course.load(root, tiny.ASSIGNMENT))
 
 
@@ -185,3 +210,50 @@ def test_plain_nbgrader_is_fooled_by_disabled_tests(tmp_path):
     done = tiny.plain_nbgrader_autograde(root, "cheater")
     assert done.returncode == 0, done.stderr[-2000:]
     assert cell_scores(Course.load(root, tiny.ASSIGNMENT))["cheater"] == {"test_add": 2, "test_hidden": 3}
+
+
+def _marked_processes() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if MARKER in cmdline:
+                found.append(f"{entry.name}: {cmdline[:160]}")
+    return found
+
+
+needs_job_wide = pytest.mark.skipif(not JOB_WIDE, reason="job-wide limits need root and cgroups: "
+                                    + cgroups.cgroup_status())
+
+
+@needs_job_wide
+def test_tmp_file_flood_stops_at_the_job_tmpfs(class_run):
+    root, summary, *_ = class_run
+    nb = json.loads(summary.results["tmp_files"].notebooks[tiny.NOTEBOOK])
+    outputs = [o for c in nb["cells"] for o in c.get("outputs", [])]
+    errors = " ".join(str(o.get("evalue")) for o in outputs if o.get("output_type") == "error")
+    printed = " ".join(str(o.get("text")) for o in outputs if o.get("output_type") == "stream")
+    assert "No space left on device" in errors and "created 30000 files" not in printed
+
+
+@needs_job_wide
+def test_shm_fill_stops_below_the_memory_limit(class_run):
+    """The payload reports each 190 MiB it placed in /dev/shm: it never gets past the job's limit."""
+    root, summary, *_ = class_run
+    data = summary.results["shm_fill"].notebooks.get(tiny.NOTEBOOK)   # none when its kernel was killed
+    nb = json.loads(data) if data else {"cells": []}
+    printed = " ".join(str(o.get("text")) for c in nb["cells"] for o in c.get("outputs", [])
+                       if o.get("output_type") == "stream")
+    placed = [int(n) for n in re.findall(r"(\d+) MiB in /dev/shm", printed)]
+    assert max(placed, default=0) * 2**20 <= LIMITS.memory_bytes, printed[-500:]
+
+
+@needs_job_wide
+def test_no_payload_process_outlives_its_job(class_run):
+    """Busy loops in their own session and 1.5 GiB children: none survives the run, and nothing
+    written to the sandbox's /dev/shm reaches the host's."""
+    assert _marked_processes() == []
+    assert not [p for p in Path("/dev/shm").iterdir() if MARKER in p.name]
