@@ -109,9 +109,9 @@ def _definition(root: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def class_run(generated_course, tmp_path_factory):
-    from autograder import nbgrader_cli
+    from autograder import nbgrader_commands
 
-    root = nbgrader_cli.copy_course(tmp_path_factory.mktemp("integrity") / "course", generated_course)
+    root = nbgrader_commands.copy_course(tmp_path_factory.mktemp("integrity") / "course", generated_course)
     (root / "gradebook.db").write_bytes((generated_course / "gradebook.db").read_bytes())
     course = Course.load(root)
     students = {"good": EXAMPLES / "good.py", **{name: INTEGRITY / f"{name}.py" for name in EXPECTED}}
@@ -235,11 +235,6 @@ def test_the_secret_never_reaches_a_student_notebook(class_run):
 
 # ---- the exporter: a model's file must carry what the verifier reads back -------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "snapshot names a model's .keras file by its weights and update count only: two models with the same "
-    "(e.g. untrained, same-seed) weights but different optimizers are saved once and both come back with the "
-    "first one's optimizer, so the verifier's public test says models['Adam'] was compiled with SGD while the "
-    "kernel (and plain nbgrader) says it was not"))
 def test_models_with_equal_weights_keep_their_own_optimizer(tmp_path):
     import keras
 
@@ -335,10 +330,6 @@ def test_verifier_failure_is_a_grader_error_and_no_score(tiny_course, monkeypatc
     assert gradebook.cell_scores(Course.load(root, tiny.ASSIGNMENT))["honest"] == VALUE_SCORES
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "when the instructor's test code cannot import a module in the verifier (the grader's checks missing from "
-    "its environment), run_tests records ModuleNotFoundError as the test's failure: an honest student gets 2/5 "
-    "instead of a grader error with no score"))
 def test_checks_not_importable_in_the_verifier_is_a_grader_error(tmp_path):
     root = make_value_course(tmp_path / "course", hidden_extra="import grader_checks_not_installed\n")
     tiny.submit(root, "honest", VALUE_ANSWER)

@@ -46,6 +46,10 @@ def _install_display() -> None:
     IPython.display.display = _display
 
 
+class GraderFault(Exception):
+    """The instructor's test code could not run here (e.g. a module it imports is missing)."""
+
+
 def _run_cell(source: str, namespace: dict, grade_id: str) -> list[dict]:
     outputs: list[dict] = []
     _displayed.clear()
@@ -58,6 +62,8 @@ def _run_cell(source: str, namespace: dict, grade_id: str) -> list[dict]:
             exec(compile(tree, f"<{grade_id}>", "exec"), namespace)
             if last is not None:
                 result = eval(compile(ast.Expression(last.value), f"<{grade_id}>", "eval"), namespace)
+    except ImportError as exc:  # the test's own imports: the grader's environment, never the student
+        raise GraderFault(f"{grade_id}: the test code cannot import what it needs here ({type(exc).__name__}: {exc})") from None
     except Exception as exc:  # a failing test is an error output, exactly as in a kernel
         if out.getvalue():
             outputs.append({"output_type": "stream", "name": "stdout", "text": out.getvalue()[:STREAM_LIMIT]})

@@ -41,8 +41,26 @@ def _measure(model, name) -> float:
 # so the assert_* functions print what they measured and return None.
 
 
-def assert_test_accuracy(models: Mapping, thresholds: Mapping) -> None:
-    """Every model named in `thresholds` reaches its threshold."""
+def _require_trained(models: Mapping, names, histories, batch_sizes, declared_batch_size, epochs) -> None:
+    """Accuracy is credited only to models that provably learned as the notebook prescribes
+    (consistency.trained_as_prescribed): a model built by hand from the public digits scores well
+    on any test set but learned nothing."""
+    from .consistency import trained_as_prescribed
+
+    problems = trained_as_prescribed({n: models[n] for n in names if n in models}, histories, batch_sizes,
+                                     declared_batch_size, epochs)
+    if problems:
+        name, why = next(iter(problems.items()))
+        raise AssertionError(f"the test accuracy of models[{name!r}] cannot be credited: {why}. "
+                             "Train each model with fit() as the notebook says, seeded with "
+                             "keras.utils.set_random_seed(SEED) right before building it, and keep it as fit() left it.")
+
+
+def assert_test_accuracy(models: Mapping, thresholds: Mapping, histories: Mapping | None = None,
+                         batch_sizes: Mapping | None = None, declared_batch_size: int | None = None,
+                         epochs: int | None = None) -> None:
+    """Every model named in `thresholds` reaches its threshold (and, given `histories`, provably
+    learned by training as prescribed)."""
     assert_untampered()
     if not thresholds:
         raise AssertionError("there are no trained models to evaluate: run your training cell first.")
@@ -55,6 +73,8 @@ def assert_test_accuracy(models: Mapping, thresholds: Mapping) -> None:
             short.append(f"{name}: {acc:.1%} (needs {threshold:.0%})")
     print("test accuracy: " + ", ".join(f"{k}: {v:.1%}" for k, v in measured.items()))
     record("test_accuracy", accuracy=measured)
+    if histories is not None:
+        _require_trained(models, list(thresholds), histories, batch_sizes, declared_batch_size, epochs)
     if short:
         raise AssertionError("test accuracy below the threshold for " + "; ".join(short) +
                              ". Train longer, check the learning rate, or compare with your validation curves.")
