@@ -80,6 +80,22 @@ def require_some(models: Mapping, what: str = "models") -> None:
                              "and its History in the dictionaries the notebook asks for.")
 
 
+def consistent_histories(models: Mapping, histories: Mapping, batch_sizes: Mapping | None = None) -> dict:
+    """The histories that provably belong to their model (every check above passes); never raises.
+    (Minimal version for the plot checks; the consistency work of issue 10 replaces it.)"""
+    ok = {}
+    for name, h in (histories.items() if isinstance(histories, Mapping) else []):
+        try:
+            if not isinstance(models, Mapping) or name not in models:
+                continue
+            bs = None if batch_sizes is None else batch_sizes.get(name)
+            assert_history_matches_model(models[name], h, name, batch_size=bs)
+            ok[name] = h
+        except Exception:
+            continue
+    return ok
+
+
 def assert_histories_match_models(models: Mapping, histories: Mapping, batch_sizes: Mapping | None = None) -> None:
     assert_untampered()
     require_some(models)
