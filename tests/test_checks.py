@@ -280,6 +280,18 @@ def _pandas_panels(histories):
     return fig
 
 
+def _figure_legend(histories):
+    """A panel per metric, one colour per optimizer, one legend for the whole figure (fig.legend)."""
+    fig, axes = plt.subplots(2, 2)
+    for ax, key in zip(axes.ravel(), KEYS):
+        for colour, h in zip(("tab:blue", "tab:orange", "tab:green"), histories.values()):
+            ax.plot(h.history[key], color=colour)
+        ax.set_title(key)
+    fig.legend(list(histories), loc="lower center", ncol=3)
+    plt.close(fig)
+    return fig
+
+
 def _rebuilt(fig, tmp_path):
     """The figure as `autograder grade`'s clean process sees it: exported, then redrawn."""
     from autograder.verify import rehydrate, snapshot
@@ -318,11 +330,12 @@ STYLES = {
     "panel per optimizer, legend list": _panel_per_optimizer,
     "legend list per metric, x from 1": _legend_list_per_metric,
     "pandas, title names optimizer": _pandas_panels,
+    "figure legend for every panel": _figure_legend,
     "no legend": lambda h: _panel_per_optimizer(h, legend=False),
     "title names no optimizer": lambda h: _panel_per_optimizer(h, title="{what}"),
     "smoothed": lambda h: _figure(h, transform=lambda y: np.convolve(y, np.ones(2) / 2, mode="same")),
 }
-PASSING = {"labels", "panel per optimizer, legend list", "legend list per metric, x from 1", "pandas, title names optimizer"}
+PASSING = {"labels", "figure legend for every panel", "panel per optimizer, legend list", "legend list per metric, x from 1", "pandas, title names optimizer"}
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))
@@ -436,8 +449,10 @@ def test_epoch_table_requires_every_batch_size_and_never_crashes(trained):
     h = histories["Adam"]
     rows = [{"batch_size": 64, "epochs": e, "updates": e * 18, **{k: round(h.history[k][e - 1], 3) for k in KEYS}}
             for e in (1, 3)]
-    tables.assert_epoch_table(pd.DataFrame(rows), {64: h}, np.array([1, 3]), batch_sizes=np.array([64]))
+    tables.assert_epoch_table(pd.DataFrame(rows), {64: h}, np.array([1, 3]))
     with pytest.raises(AssertionError, match="histories_part2 has no 32"):
-        tables.assert_epoch_table(pd.DataFrame(rows), {64: h}, [1, 3], batch_sizes=[64, 32])
+        tables.assert_epoch_table(pd.DataFrame(rows), {64: h}, [1, 3], batch_sizes=np.array([64, 32, 16, 8]))
+    with pytest.raises(AssertionError, match="at least 4 different batch sizes"):
+        tables.assert_epoch_table(pd.DataFrame(rows), {64: h}, [1, 3], batch_sizes=[64])
     with pytest.raises(AssertionError, match="could not be checked|updates"):
         tables.assert_epoch_table(pd.DataFrame(rows).assign(updates=["many", "more"]), {64: h}, [1, 3])

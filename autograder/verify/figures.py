@@ -4,7 +4,8 @@ line is called — by its own label, or by the legend entry drawn for it however
 `ax.legend(["Train", "Validation"])` never relabels the lines: matplotlib pairs the texts with the
 axes' artists in order and draws *copies* of them in the legend box. So a legend entry is matched
 to the line whose look (colour, line style, marker, width) its copy has, the first unused one in
-drawing order — the same line a reader's eye would pick. Used by the kernel-side export and by the
+drawing order — the same line a reader's eye would pick. A figure legend (`fig.legend(...)`) explains
+every panel, so its entries are matched that way in each panel. Used by the kernel-side export and by the
 checks, so both graders read a figure the same way (a figure rebuilt by `rehydrate.py` carries its
 legends as explicit (line, text) pairs, which this reading maps back to the same lines).
 
@@ -98,7 +99,6 @@ class PanelView:
 def read_figure(fig) -> list[PanelView]:
     """Every panel of `fig` with its lines, each line with the names a reader sees for it."""
     panels = []
-    fig_lines = []
     for ax in fig.axes:
         lines = list(ax.get_lines())
         views = []
@@ -113,13 +113,12 @@ def read_figure(fig) -> list[PanelView]:
         title = " ".join(t for t in (ax.get_title("left"), ax.get_title(), ax.get_title("right")) if t).strip()
         panels.append(PanelView(ax, title, str(ax.get_xlabel()), str(ax.get_ylabel()), ax.get_legend() is not None,
                                 views))
-        fig_lines.extend(views)
     for legend in getattr(fig, "legends", []):
-        lines = [v.line for v in fig_lines]
-        by_id = {id(v.line): v for v in fig_lines}
-        for text, line in legend_entries(legend, lines):
-            if line is not None and text and not text.startswith("_"):
-                by_id[id(line)].legend.append(text)
+        # a figure legend explains every panel: in each one, an entry names the line that looks like its handle
         for panel in panels:
+            by_id = {id(v.line): v for v in panel.lines}
+            for text, line in legend_entries(legend, [v.line for v in panel.lines]):
+                if line is not None and text and not text.startswith("_"):
+                    by_id[id(line)].legend.append(text)
             panel.has_legend = True
     return panels

@@ -29,12 +29,10 @@ import numpy as np
 
 from autograder.verify.figures import read_figure
 
-from .histories import require_history
+from .histories import MIN_BATCH_SIZES, OPTIMIZERS, require_history, required_batch_sizes  # noqa: F401
 from .integrity import assert_untampered
 
 TOLERANCE = 1e-6
-OPTIMIZERS = ("SGD", "Adam", "RMSprop")          # 作業1: every one of them
-MIN_BATCH_SIZES = 4                              # 作業2: every batch size in BATCH_SIZES, at least this many
 P1_KEYS = ("accuracy", "val_accuracy", "loss", "val_loss")
 P2_KEYS = ("val_accuracy", "val_loss")
 _PRETTY = {"accuracy": "training accuracy", "val_accuracy": "validation accuracy",
@@ -158,20 +156,6 @@ def assert_optimizers_figure(fig, models: Mapping, histories: Mapping, fig_name:
     assert_untampered()
     trusted = _trusted(models, histories) if isinstance(models, Mapping) and isinstance(histories, Mapping) else {}
     assert_plots_histories(fig, histories, P1_KEYS, fig_name=fig_name, required=OPTIMIZERS, trusted=trusted)
-
-
-def required_batch_sizes(batch_sizes) -> list:
-    """Every batch size of BATCH_SIZES (at least MIN_BATCH_SIZES different ones), or a reason."""
-    try:
-        sizes = list(dict.fromkeys(np.asarray(batch_sizes).ravel().tolist()))
-    except Exception:
-        sizes = None
-    if sizes is None or not all(isinstance(b, int) for b in sizes):
-        raise AssertionError(f"BATCH_SIZES must be a list of whole numbers, not {batch_sizes!r}.")
-    if len(sizes) < MIN_BATCH_SIZES:
-        raise AssertionError(f"作業2 asks for at least {MIN_BATCH_SIZES} different batch sizes; BATCH_SIZES has "
-                             f"{len(sizes)} ({sizes}).")
-    return sizes
 
 
 def assert_batch_size_figure(fig, models: Mapping, histories: Mapping, batch_sizes, epoch_counts,

@@ -16,14 +16,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .. import data
-from .histories import KEYS, require_history
+from .histories import KEYS, OPTIMIZERS, require_history, required_batch_sizes
 from .integrity import assert_untampered
 from .records import record
 
 TOLERANCE = 1e-5          # full precision: float32 histories copied into float64 tables
 MIN_DECIMALS = 2          # fewer decimals than this are not a report of the value
 _MAX_SHOWN = 6            # more decimals than this: compared at full precision
-OPTIMIZERS = ("SGD", "Adam", "RMSprop")
 
 
 def decimals_shown(value: float) -> int | None:
@@ -132,7 +131,7 @@ def assert_epoch_table(df, histories: Mapping, epoch_counts: Sequence[int], name
         if not isinstance(histories, Mapping) or not histories or not counts:
             raise AssertionError(f"there are no histories or epoch counts to compare {name} with: run your training "
                                  "cell first.")
-        sizes = list(histories) if batch_sizes is None else list(dict.fromkeys(np.asarray(batch_sizes).ravel().tolist()))
+        sizes = list(histories) if batch_sizes is None else required_batch_sizes(batch_sizes)
         for bs in sizes:
             if bs not in histories:
                 raise AssertionError(f"histories_part2 has no {bs!r} to compare {name} with: train every batch size "
