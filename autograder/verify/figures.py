@@ -36,14 +36,17 @@ def legend_entries(legend, lines: list) -> list[tuple[str, object | None]]:
         return []
     handles = list(getattr(legend, "legend_handles", None) or getattr(legend, "legendHandles", []))
     texts = [str(t.get_text()) for t in legend.get_texts()]
-    looks = [_look(line) for line in lines]
     used: set[int] = set()
     out = []
     for handle, text in zip(handles, texts):
         match = None
         if handle is not None:
             look = _look(handle)
-            match = next((i for i, lk in enumerate(looks) if i not in used and lk == look), None)
+            same_look = [i for i, line in enumerate(lines) if i not in used and _look(line) == look]
+            # a line that carries the entry's text as its own label is the one (fig.legend() with no
+            # arguments collects labelled lines across panels); otherwise the first in drawing order
+            named = [i for i in same_look if str(lines[i].get_label()) == text]
+            match = (named or same_look or [None])[0]
         if match is not None:
             used.add(match)
         out.append((text, lines[match] if match is not None else None))

@@ -96,9 +96,15 @@ def consistent_histories(models: Mapping, histories: Mapping, batch_sizes: Mappi
     return ok
 
 
-def assert_histories_match_models(models: Mapping, histories: Mapping, batch_sizes: Mapping | None = None) -> None:
+def assert_histories_match_models(models: Mapping, histories: Mapping, batch_sizes: Mapping | None = None,
+                                  required=None, declared_batch_size: int | None = None, epochs=None) -> None:
+    # (the keyword arguments the hidden cells pass since issue 10; only `required` is used in this version)
     assert_untampered()
     require_some(models)
+    missing = [r for r in (required or []) if r not in models]
+    if missing:
+        raise AssertionError(f"there is no trained model for {', '.join(map(str, missing))}: the assignment asks for "
+                             "every one of them.")
     if set(models) != set(histories):
         raise AssertionError(f"models and histories must have the same keys: {sorted(map(str, models))} vs "
                              f"{sorted(map(str, histories))}.")
