@@ -292,6 +292,20 @@ def _figure_legend(histories):
     return fig
 
 
+def _rounded_table_curves(histories):
+    """Curves drawn from a table rounded for display (.round(3)): the values at the precision shown."""
+    fig, axes = plt.subplots(1, 2)
+    for name, h in histories.items():
+        table = pd.DataFrame(h.history).round(3)
+        for key in KEYS:
+            axes[0 if "acc" in key else 1].plot(table.index + 1, table[key], label=f"{name} {key}")
+    for ax in axes:
+        ax.set_title("rounded")
+        ax.legend()
+    plt.close(fig)
+    return fig
+
+
 def _rebuilt(fig, tmp_path):
     """The figure as `autograder grade`'s clean process sees it: exported, then redrawn."""
     from autograder.verify import rehydrate, snapshot
@@ -331,11 +345,12 @@ STYLES = {
     "legend list per metric, x from 1": _legend_list_per_metric,
     "pandas, title names optimizer": _pandas_panels,
     "figure legend for every panel": _figure_legend,
+    "curves from a rounded table": _rounded_table_curves,
     "no legend": lambda h: _panel_per_optimizer(h, legend=False),
     "title names no optimizer": lambda h: _panel_per_optimizer(h, title="{what}"),
     "smoothed": lambda h: _figure(h, transform=lambda y: np.convolve(y, np.ones(2) / 2, mode="same")),
 }
-PASSING = {"labels", "figure legend for every panel", "panel per optimizer, legend list", "legend list per metric, x from 1", "pandas, title names optimizer"}
+PASSING = {"labels", "curves from a rounded table", "figure legend for every panel", "panel per optimizer, legend list", "legend list per metric, x from 1", "pandas, title names optimizer"}
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))

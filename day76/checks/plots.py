@@ -7,7 +7,8 @@ for one redrawn from its exported data (`autograder grade`).
 
 What counts (the notebook's instructions say the same to students):
 - a curve is a visible line whose y-data equal the recorded history of its series (every epoch,
-  or the values at the chosen epoch counts; the x-data may start at 0 or 1);
+  or the values at the chosen epoch counts; the x-data may start at 0 or 1), or equal it at the
+  precision the curve shows when it was drawn from a rounded table (k >= 2 decimals, as tables.py);
 - its series (an optimizer, a batch size) is named by the line's label, by the legend entry drawn
   for it (`plt.legend(["SGD train", ...])` works), or by its panel's title when the title names
   exactly one series (a panel per optimizer titled "SGD", lines "train" / "validation");
@@ -58,8 +59,19 @@ def series_of(line, panel, series: Sequence) -> list:
     return titled if len(titled) == 1 else []
 
 
+def _decimals(y: np.ndarray) -> int | None:
+    """The most decimals any value of `y` shows (a curve drawn from a rounded table); None at full precision."""
+    return next((k for k in range(7) if np.all(np.abs(y - np.round(y, k)) <= 1e-12 * np.maximum(1, np.abs(y)))), None)
+
+
 def _same(y: np.ndarray, expected: np.ndarray) -> bool:
-    return y.shape == expected.shape and bool(np.all(np.abs(y - expected) <= TOLERANCE * np.maximum(1, np.abs(expected))))
+    """y-data equal to the recorded values, or to them rounded to the k >= 2 decimals the curve shows."""
+    if y.shape != expected.shape or not np.all(np.isfinite(y)):
+        return False
+    if np.all(np.abs(y - expected) <= TOLERANCE * np.maximum(1, np.abs(expected))):
+        return True
+    k = _decimals(y)
+    return k is not None and bool(np.all(np.abs(y - expected) <= 0.5 * 10.0 ** -max(k, 2) + 1e-12))
 
 
 def _panel_problem(panel, fig_name: str) -> str | None:
