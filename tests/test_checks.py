@@ -471,3 +471,17 @@ def test_epoch_table_requires_every_batch_size_and_never_crashes(trained):
         tables.assert_epoch_table(pd.DataFrame(rows), {64: h}, [1, 3], batch_sizes=[64])
     with pytest.raises(AssertionError, match="could not be checked|updates"):
         tables.assert_epoch_table(pd.DataFrame(rows).assign(updates=["many", "more"]), {64: h}, [1, 3])
+
+
+def test_numpy_floats_in_a_history_survive_the_export(tmp_path):
+    """np.float64 is a subclass of float: a hand-made History of numpy numbers must come back as numbers."""
+    import keras
+
+    from autograder.verify import rehydrate, snapshot
+
+    h = keras.callbacks.History()
+    h.history = {k: list(np.linspace(0.5, 0.9, 3)) for k in KEYS}
+    assert snapshot.export(["h"], {"h": h}, str(tmp_path / "x"), str(tmp_path / "m")) == "ok"
+    back = rehydrate.Rebuilder(str(tmp_path / "x"), str(tmp_path / "m")).namespace()["h"]
+    assert isinstance(back, keras.callbacks.History)
+    assert back.history["loss"] == [float(v) for v in h.history["loss"]]

@@ -78,8 +78,9 @@ def _outputs(root, student: str) -> dict[str, str]:
     for cell in nb["cells"]:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if grade_id:
-            out[grade_id] = "\n".join(o.get("text", "") if o.get("output_type") == "stream" else o.get("evalue", "")
-                                      for o in cell.get("outputs", []))
+            texts = [o.get("text", "") if o.get("output_type") == "stream" else o.get("evalue", "")
+                     for o in cell.get("outputs", [])]
+            out[grade_id] = "\n".join("".join(t) if isinstance(t, list) else t for t in texts)
     return out
 
 
