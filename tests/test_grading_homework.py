@@ -2,7 +2,7 @@
 hostile submissions, compared with plain `nbgrader autograde` on the honest ones.
 
 Covers: parity with plain nbgrader on two real submissions (a complete one and a half-done one,
-per cell); the lead's faked-history fixture losing exactly its consistency points in the sandbox;
+per cell); the lead's faked-history fixture losing exactly its consistency and plot points in the sandbox;
 TensorFlow training inside bubblewrap giving the same grades; hostile code (reading hidden tests,
 writing outside its folder, killing its kernel) on the real course. The full catalogue of hostile
 fixtures runs on the tiny course in test_grading_hostile.py, where each costs seconds, not a
@@ -79,12 +79,13 @@ def test_same_cell_scores_as_plain_nbgrader(homework_run):
     assert all(got["good"][c] == maxima[c] for c in maxima if c != "reflection")
 
 
-def test_faked_history_loses_only_its_consistency_points(homework_run):
+def test_faked_history_loses_only_its_consistency_and_plot_points(homework_run):
     ours, _, summary, _ = homework_run
     scores = gradebook.cell_scores(Course.load(ours))
     maxima = gradebook.max_scores(Course.load(ours))
     lost = {c for c, s in scores["faked_history"].items() if c != "reflection" and s != maxima[c]}
-    assert lost == {"test_p1_consistency"}, summary.results["faked_history"].reasons
+    # its figure plots the faked history, which earns no curve (issue 11)
+    assert lost == {"test_p1_consistency", "test_p1_plot"}, summary.results["faked_history"].reasons
 
 
 def test_hostile_code_cannot_reach_course_files_and_is_graded_on_its_work(homework_run):

@@ -88,9 +88,10 @@ def test_correct_solution_written_another_way_gets_full_marks(graded):
     assert _failing(scores, maxima, "alternative") == set()
 
 
-def test_faked_history_loses_the_consistency_points_only(graded):
+def test_faked_history_loses_the_consistency_and_plot_points_only(graded):
     root, scores, maxima = graded
-    assert _failing(scores, maxima, "faked_history") == {"test_p1_consistency"}
+    # the figure plots the faked history: only curves of histories that pass the consistency check count
+    assert _failing(scores, maxima, "faked_history") == {"test_p1_consistency", "test_p1_plot"}
     cell = next(c for c in autograded_nb(root, "faked_history").cells
                 if c.metadata.get("nbgrader", {}).get("grade_id") == "test_p1_consistency")
     error = next(o for o in cell.outputs if o.output_type == "error")

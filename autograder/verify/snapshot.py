@@ -59,8 +59,8 @@ class _Exporter:
             return {"kind": "json", "value": obj}
         if isinstance(obj, int):
             return {"kind": "json", "value": obj} if abs(obj) < 2 ** 63 else {"kind": "other", "type": "int"}
-        if isinstance(obj, float):
-            return {"kind": "float", "value": repr(obj)}
+        if isinstance(obj, float):   # np.float64 is a float too: its repr is "np.float64(...)", float's is a number
+            return {"kind": "float", "value": repr(float(obj))}
         typename = type(obj).__module__ + "." + type(obj).__qualname__
         np = sys.modules.get("numpy")
         if np is not None and isinstance(obj, np.generic):

@@ -1,8 +1,28 @@
-"""What a Keras `History` must look like before any other check reads it."""
+"""What a Keras `History` must look like before any other check reads it, and which series the
+assignment requires (every check covers these, not only what a student happened to supply)."""
 
 from __future__ import annotations
 
 KEYS = ("accuracy", "loss", "val_accuracy", "val_loss")
+OPTIMIZERS = ("SGD", "Adam", "RMSprop")          # 作業1: every one of them
+MIN_BATCH_SIZES = 4                              # 作業2: every batch size in BATCH_SIZES, at least this many
+
+
+def required_batch_sizes(batch_sizes) -> list:
+    """The different batch sizes of BATCH_SIZES (Python ints, in order), or a reason for the student.
+    Lists, tuples and numpy arrays of whole numbers are all accepted."""
+    import numpy as np
+
+    try:
+        sizes = list(dict.fromkeys(np.asarray(batch_sizes).ravel().tolist()))
+    except Exception:
+        sizes = None
+    if sizes is None or not all(isinstance(b, int) and not isinstance(b, bool) for b in sizes):
+        raise AssertionError(f"BATCH_SIZES must be a list of whole numbers, not {batch_sizes!r}.")
+    if len(sizes) < MIN_BATCH_SIZES:
+        raise AssertionError(f"作業2 asks for at least {MIN_BATCH_SIZES} different batch sizes; BATCH_SIZES has "
+                             f"{len(sizes)} ({sizes}).")
+    return sizes
 
 
 def require_history(h, where: str):
