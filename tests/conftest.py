@@ -74,3 +74,16 @@ def graded_class(generated_course, tmp_path_factory, collection_csv):
         recipes.write_submission(nb, student, course, timestamp=timestamps.get(student))
     run(["autograde", course.assignment, "--force"], root)
     return SimpleNamespace(course=course, students=tuple(recipes_by_student), collection_csv=collection_csv)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium driven by Playwright (no browser is downloaded), one per module."""
+    from playwright.sync_api import sync_playwright
+
+    from browser.notebook_page import launch_chromium
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from browser.jupyterlab import running_jupyterlab
-from browser.notebook_page import CHROMIUM, NotebookPage, error_outputs, launch_chromium
+from browser.notebook_page import CHROMIUM, NotebookPage, error_outputs
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "artifacts" / "browser"
@@ -70,14 +70,6 @@ def lab(lab_root, tmp_path_factory):
     with running_jupyterlab(lab_root, tmp_path_factory.mktemp("jupyter-state"), ARTIFACTS / "jupyterlab.log") as server:
         yield server
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import pytest
 from autograder.course import Course
 from autograder.student_edition import write_student_edition
 from browser.jupyterlab import running_jupyterlab
-from browser.notebook_page import CHROMIUM, NotebookPage, launch_chromium
+from browser.notebook_page import CHROMIUM, NotebookPage
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "artifacts" / "validate"
@@ -114,14 +114,6 @@ def lab(edition, tmp_path_factory):
             else:
                 os.environ[key] = value
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 def _click_validate(lab, browser, path: str, screenshot: str) -> str:
