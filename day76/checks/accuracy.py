@@ -73,11 +73,11 @@ def assert_test_accuracy(models: Mapping, thresholds: Mapping, histories: Mappin
             short.append(f"{name}: {acc:.1%} (needs {threshold:.0%})")
     print("test accuracy: " + ", ".join(f"{k}: {v:.1%}" for k, v in measured.items()))
     record("test_accuracy", accuracy=measured)
-    if histories is not None:
-        _require_trained(models, list(thresholds), histories, batch_sizes, declared_batch_size, epochs)
     if short:
         raise AssertionError("test accuracy below the threshold for " + "; ".join(short) +
                              ". Train longer, check the learning rate, or compare with your validation curves.")
+    if histories is not None:
+        _require_trained(models, list(thresholds), histories, batch_sizes, declared_batch_size, epochs)
 
 
 def assert_best_test_accuracy(models: Mapping, threshold: float) -> None:
