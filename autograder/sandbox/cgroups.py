@@ -134,8 +134,10 @@ class JobCgroup:
                 return True
         return False
 
-    def remove(self) -> None:
-        for _ in range(50):
+    def remove(self, seconds: float = 15.0) -> None:
+        """Kill everything in the job's cgroup and delete it (a dying kernel can take a while)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
             pids = self.pids()
             if not pids:
                 break
@@ -150,10 +152,16 @@ class JobCgroup:
                         pass
             time.sleep(0.05)
         for path in self.paths:
-            try:
-                path.rmdir()
-            except OSError:
-                pass
+            while True:
+                try:
+                    path.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    if time.monotonic() >= deadline:
+                        break
+                    time.sleep(0.1)
 
 
 def sized_tmpfs(path: Path, size_bytes: int, inodes: int) -> bool:
