@@ -15,7 +15,8 @@ import shutil
 import nbformat
 import pytest
 
-from autograder import gradebook, nbgrader_cli
+from autograder import gradebook, nbgrader_commands
+from autograder.course import Course
 from autograder.course import Course
 from autograder.grading.coordinator import grade_assignment
 from autograder.grading.runners import LocalRunner
@@ -65,11 +66,11 @@ def class_runs(generated_course, tmp_path_factory):
         course = Course.load(root)
         for name, path in STYLES.items():
             recipes.write_submission(recipes.build_submission(path.read_text(encoding="utf-8"), course), name, course)
-    nbgrader_cli.run(["autograde", COURSE.assignment, "--force"], plain)
+    nbgrader_commands.run(["autograde", COURSE.assignment, "--force"], plain)
     summary = grade_assignment(ours, COURSE.assignment, runner=LocalRunner(2), progress=False)
     return {"plain": plain, "ours": ours, "summary": summary,
-            "scores": {"plain": gradebook.cell_scores(plain, COURSE.assignment),
-                       "ours": gradebook.cell_scores(ours, COURSE.assignment)}}
+            "scores": {"plain": gradebook.cell_scores(Course.load(plain)),
+                       "ours": gradebook.cell_scores(Course.load(ours))}}
 
 
 def _outputs(root, student: str) -> dict[str, str]:
