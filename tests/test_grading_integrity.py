@@ -154,7 +154,7 @@ def test_every_submission_is_graded_by_the_clean_verifier(class_run):
 
 def test_honest_student_keeps_full_marks(class_run):
     root, course, summary, *_ = class_run
-    maxima = gradebook.max_scores(root, course.assignment)
+    maxima = gradebook.max_scores(course)
     assert _cells(root, course, "good") == {cell: maxima[cell] for cell in GRADED}
     assert summary.scores["good"][0] == 17
     assert summary.results["good"].reasons == []
@@ -457,14 +457,14 @@ def test_the_next_run_resumes_from_the_cache(sigterm_run):
     assert "(cached)" in lines["a_fast"] and "(cached)" in lines["b_fast"], again.stdout
     # the job that was running when the signal came was not recorded: it runs again
     assert any("(cached)" not in lines[s] for s in ("c_slow", "d_slow")), again.stdout
-    scores = gradebook.cell_scores(sigterm_run["root"], tiny.ASSIGNMENT)
+    scores = gradebook.cell_scores(Course.load(sigterm_run["root"], tiny.ASSIGNMENT))
     assert all(scores[s] == VALUE_SCORES for s in ("a_fast", "b_fast", "c_slow", "d_slow")), scores
 
 
 def test_grade_without_course_grades_the_course_in_the_current_directory(sigterm_run):
     """Both runs named no --course (one in the course folder, one in a folder inside it): they
     graded that course, and the package's own homework/ was never touched."""
-    assert set(gradebook.cell_scores(sigterm_run["root"], tiny.ASSIGNMENT)) == \
+    assert set(gradebook.cell_scores(Course.load(sigterm_run["root"], tiny.ASSIGNMENT))) == \
         {"a_fast", "b_fast", "c_slow", "d_slow"}
     assert sorted(p.name for p in (REPO / "homework").iterdir()) == sigterm_run["homework_before"]
     assert not (REPO / "homework" / CACHE_DIR).exists() and not (REPO / "homework" / "autograded").exists()
