@@ -105,7 +105,10 @@ def test_no_solution_hidden_test_model_answer_or_example_in_the_edition(edition,
     assert not found, found[:10]
     names = {p.name for p in edition.rglob("*")}
     assert not names & {"source", "examples", "solution", "autograded", "gradebook.db", "nbgrader_cli.py"}
-    assert [p.name for p in edition.rglob("*.py")] == ["nbgrader_config.py"]   # no example submission, no code
+    # no example submission and no grader code: the edition's config and the lessons' own helpers only
+    lesson_helpers = sorted(f"course/{p.name}" for p in (REPO / "course").glob("*.py"))
+    assert sorted(p.relative_to(edition).as_posix() for p in edition.rglob("*.py")) == \
+        sorted(["nbgrader_config.py", *lesson_helpers])
 
 
 def test_a_leaking_configuration_is_refused(course, tmp_path):
