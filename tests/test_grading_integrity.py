@@ -330,12 +330,28 @@ def test_verifier_failure_is_a_grader_error_and_no_score(tiny_course, monkeypatc
     assert gradebook.cell_scores(Course.load(root, tiny.ASSIGNMENT))["honest"] == VALUE_SCORES
 
 
-def test_checks_not_importable_in_the_verifier_is_a_grader_error(tmp_path):
-    root = make_value_course(tmp_path / "course", hidden_extra="import grader_checks_not_installed\n")
+@pytest.mark.parametrize("verify", [True, False], ids=["clean-process", "kernel"])
+def test_checks_not_importable_is_a_grader_error_in_either_mode(tmp_path, verify):
+    root = make_value_course(tmp_path / "course", hidden_extra="from grader_checks_not_installed import x\n")
     tiny.submit(root, "honest", VALUE_ANSWER)
-    summary = grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(1), progress=False)
-    assert summary.results["honest"].grader_error, summary.results["honest"].reasons
+    summary = grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(1), verify=verify, progress=False)
+    result = summary.results["honest"]
+    assert "grader_checks_not_installed" in result.grader_error and not result.ok, result.reasons
     assert "honest" not in gradebook.cell_scores(Course.load(root, tiny.ASSIGNMENT))
+
+
+def test_kernel_tests_import_the_course_checks_inside_the_sandbox(tmp_path):
+    """With test cells in the kernel (`c.Grade.verify = False`), the packages the test cells import
+    are bound read-only into the sandbox: the honest answer keeps every point."""
+    root = make_value_course(tmp_path / "course", hidden_extra="from day76 import data\nassert data.SEED >= 0\n")
+    tiny.submit(root, "honest", VALUE_ANSWER)
+    tiny.submit(root, "wrong", "result = 4\n")
+    summary = grade_assignment(root, tiny.ASSIGNMENT, runner=LocalRunner(1), verify=False, sandbox=True,
+                               progress=False)
+    assert summary.results["honest"].verified == "kernel" and not summary.results["honest"].grader_error
+    scores = gradebook.cell_scores(Course.load(root, tiny.ASSIGNMENT))
+    assert scores["honest"] == VALUE_SCORES
+    assert scores["wrong"] == {"test_value": 0, "test_hidden": 0}
 
 
 # ---- stopping and resuming; the course in the current directory (tiny course) ----------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -27,11 +28,11 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from ..environment import tool_environment
 from ..sandbox import cgroups
-from ..sandbox.bwrap import find_bwrap, job_uid
+from ..sandbox.bwrap import find_bwrap, job_uid, python_paths
 from ..sandbox.cgroups import unmount
 from ..sandbox.execute import EVENTS_VAR, VERIFY_VAR
 from ..sandbox.kernel import ENV_VAR, sandbox_settings
-from ..verify.clean_run import VerifierError, verify_notebook
+from ..verify.clean_run import VerifierError, assignment_test_sources, imported_modules, package_dirs, verify_notebook
 from .jobs import GradingJob, GradingResult
 from .warm_nbgrader import HelperGone, WarmNbgrader
 
@@ -53,6 +54,34 @@ c.CappedExecute.max_output_bytes = {output_bytes}
 '''
 
 KERNEL_DIED = ("DeadKernelError", "Kernel died", "UnresponsiveKernelError")
+_MISSING_MODULE = re.compile(r"No module named '([\w.]+)'|cannot import name .* from '([\w.]+)'")
+
+
+class GraderFault(RuntimeError):
+    """The grader's own machinery failed on this job: recorded as a grader error, never a score."""
+
+
+def kernel_test_import_failures(nb_bytes: bytes, sources: dict[str, str]) -> list[str]:
+    """Test cells that ran in the kernel (`c.Grade.verify = False`) but could not import a module
+    their own code imports: the grader's environment is at fault, not the student's answer."""
+    try:
+        nb = json.loads(nb_bytes)
+    except ValueError:
+        return []
+    failures = []
+    for cell in nb.get("cells", []):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id not in sources:
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") != "error" or out.get("ename") not in ("ModuleNotFoundError", "ImportError"):
+                continue
+            match = _MISSING_MODULE.search(str(out.get("evalue", "")))
+            module = (match.group(1) or match.group(2)) if match else ""
+            if module and module.split(".")[0] in imported_modules(sources[grade_id]):
+                failures.append(f"{grade_id}: the test code cannot import what it needs in the kernel "
+                                f"({out['ename']}: {out.get('evalue', '')})")
+    return failures
 
 
 def _write_tree(base: Path, files: dict[str, bytes]) -> None:
@@ -167,6 +196,9 @@ def grade_job(job: GradingJob, scratch_base: str | None = None) -> GradingResult
     except VerifierError as err:
         result.ok = False
         result.grader_error = f"verifier: {err}"
+    except GraderFault as err:
+        result.ok = False
+        result.grader_error = str(err)
     except Exception as err:                  # a broken job must never take the run down
         result.ok = False
         result.grader_error = f"{type(err).__name__}: {err}"
@@ -227,9 +259,12 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult, cgroup=
         exports.mkdir()
         models.mkdir()
         env[VERIFY_VAR] = json.dumps({"exports": str(exports), "models": str(models)})
+    test_sources = assignment_test_sources(f"sqlite:///{course / 'gradebook.db'}", job.assignment)
     if job.sandbox:
+        # test cells that run in the kernel import the course's checks: those packages, read-only
+        readonly = [] if job.verify else [d for d in package_dirs(test_sources) if d not in python_paths()]
         env[ENV_VAR] = sandbox_settings(runtime_dir=str(runtime), tmp_dir=str(tmp), uid=job_uid(),
-                                        limits=job.limits, bwrap=find_bwrap(),
+                                        limits=job.limits, bwrap=find_bwrap(), readonly=readonly,
                                         cgroup_prefix=cgroup.prefix() if cgroup is not None else None)
     log_path = scratch / "nbgrader.log"
     argv = ["autograde", job.assignment, "--student", job.student]
@@ -274,6 +309,9 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult, cgroup=
         result.verified = "clean-process"
     elif returncode == 0 and notebooks:
         result.verified = "kernel"
+        failures = [f for path in notebooks for f in kernel_test_import_failures(path.read_bytes(), test_sources)]
+        if failures:
+            raise GraderFault("; ".join(failures))
     if returncode == 0 and notebooks:
         result.ok = True
         keep = set(job.submission) | set(job.source_files)

@@ -49,12 +49,37 @@ def test_sources(gradebook_url: str, assignment: str, notebook_id: str, nb) -> d
     return sources
 
 
+def assignment_test_sources(gradebook_url: str, assignment: str) -> dict[str, str]:
+    """grade_id -> source of every autograded test cell of the assignment (all its notebooks),
+    from the gradebook: what the test cells will import, known before any student code runs."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    sources = {}
+    with Gradebook(gradebook_url) as gb:
+        try:
+            notebooks = gb.find_assignment(assignment).notebooks
+        except MissingEntry:
+            return {}
+        for notebook in notebooks:
+            answers = {cell.name for cell in notebook.solution_cells}
+            by_name = {cell.name: cell for cell in notebook.source_cells}
+            for cell in notebook.grade_cells:
+                source = by_name.get(cell.name)
+                if cell.cell_type == "code" and cell.name not in answers and source is not None:
+                    sources[cell.name] = source.source
+    return sources
+
+
+def imported_modules(source: str) -> set[str]:
+    """Top-level names of the modules a test cell imports."""
+    return {m.group(1) or m.group(2) for m in _IMPORT.finditer(source)}
+
+
 def package_dirs(sources: dict[str, str]) -> list[str]:
     """Folders of the packages the test cells import (bound read-only into the sandbox)."""
     dirs = set()
     for source in sources.values():
-        for match in _IMPORT.finditer(source):
-            name = match.group(1) or match.group(2)
+        for name in imported_modules(source):
             try:
                 spec = importlib.util.find_spec(name)
             except (ImportError, ValueError):
