@@ -70,7 +70,7 @@ def graded_class(generated_course, tmp_path_factory, collection_csv):
     course = Course.load(root)
     set_due_date(root, course.assignment, "2026-11-20 00:00:00 UTC")
     for student, recipe in recipes_by_student.items():
-        nb = recipes.build_submission(recipe.read_text(encoding="utf-8"), course)
+        nb = recipes.build_submission(recipes.load_recipe(recipe), course)
         recipes.write_submission(nb, student, course, timestamp=timestamps.get(student))
     run(["autograde", course.assignment, "--force"], root)
     return SimpleNamespace(course=course, students=tuple(recipes_by_student), collection_csv=collection_csv)

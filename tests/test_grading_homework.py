@@ -52,13 +52,13 @@ def homework_run(generated_course, tmp_path_factory):
     plain = base / "plain"
     shutil.copytree(generated_course, plain)
 
-    class_recipes = {student: path.read_text(encoding="utf-8") for student, path in HONEST.items()}
-    class_recipes["faked_history"] = (FIXTURES / "submissions" / "faked_history.py").read_text(encoding="utf-8")
+    class_recipes = {student: recipes.load_recipe(path) for student, path in HONEST.items()}
+    class_recipes["faked_history"] = recipes.load_recipe(FIXTURES / "submissions" / "faked_history.py")
     class_recipes["reads_hidden"] = _hostile_recipe("read_hidden_tests", ours)
     class_recipes["writes_outside"] = _hostile_recipe("write_outside", ours)
     class_recipes["kills_kernel"] = _hostile_recipe("kill_kernel", ours)
-    for student, text in class_recipes.items():
-        nb = recipes.build_submission(text, Course.load(ours))
+    for student, recipe in class_recipes.items():
+        nb = recipes.build_submission(recipe, Course.load(ours))
         recipes.write_submission(nb, student, Course.load(ours))
         if student in HONEST:
             recipes.write_submission(nb, student, Course.load(plain))

@@ -89,7 +89,7 @@ def read_expectation(path: Path) -> Expectation:
     return Expectation(scores, reasons, " ".join(hole), hole_cells)
 
 
-EXPECTED = {p.stem: read_expectation(p) for p in sorted(INTEGRITY.glob("*.py"))}
+EXPECTED = {p.stem: read_expectation(p) for p in recipes.recipe_files(INTEGRITY)}
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -116,7 +116,7 @@ def class_run(generated_course, tmp_path_factory):
     course = Course.load(root)
     students = {"good": EXAMPLES / "good.py", **{name: INTEGRITY / f"{name}.py" for name in EXPECTED}}
     for student, path in students.items():
-        nb = recipes.build_submission(path.read_text(encoding="utf-8"), course)
+        nb = recipes.build_submission(recipes.load_recipe(path), course)
         recipes.write_submission(nb, student, course, timestamp="2026-11-20 12:00:00.000000 UTC")
     protected = {d: _digest(root / d) for d in ("source", "release", "submitted")}
     definition = _definition(root)

@@ -39,7 +39,7 @@ def graded(generated_course, tmp_path_factory):
     root = tmp_path_factory.mktemp("graded") / "course"
     shutil.copytree(generated_course, root)
     for student, recipe in SUBMISSIONS.items():
-        recipes.write_submission(recipes.build_submission(recipe.read_text(encoding="utf-8"), Course.load(root)),
+        recipes.write_submission(recipes.build_submission(recipes.load_recipe(recipe), Course.load(root)),
                                  student, Course.load(root))
     nbgrader_commands.run(["autograde", COURSE.assignment, "--force"], root)
     return root, gradebook.cell_scores(Course.load(root)), gradebook.max_scores(Course.load(root))

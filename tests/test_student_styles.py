@@ -25,7 +25,7 @@ from course_support import COURSE
 
 from conftest import FIXTURES
 
-STYLES = {path.stem: path for path in sorted((FIXTURES / "styles").glob("*.py"))}
+STYLES = {path.stem: path for path in recipes.recipe_files(FIXTURES / "styles")}
 _EXPECTED = re.compile(r"^# expected:(.*)$", re.MULTILINE)
 
 
@@ -53,7 +53,7 @@ def test_every_style_states_a_possible_score_for_every_graded_cell():
         scores = expected_scores(path)
         assert set(scores) == set(maxima), (name, sorted(set(scores) ^ set(maxima)))
         assert all(scores[c] in (0, maxima[c]) for c in maxima), name   # a hidden test is all or nothing
-        recipes.parse_recipe(path.read_text(encoding="utf-8"))         # and the recipe reads
+        recipes.load_recipe(path)                                      # and the recipe reads
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def class_runs(generated_course, tmp_path_factory):
     for root in (plain, ours):
         course = Course.load(root)
         for name, path in STYLES.items():
-            recipes.write_submission(recipes.build_submission(path.read_text(encoding="utf-8"), course), name, course)
+            recipes.write_submission(recipes.build_submission(recipes.load_recipe(path), course), name, course)
     nbgrader_commands.run(["autograde", COURSE.assignment, "--force"], plain)
     summary = grade_assignment(ours, COURSE.assignment, runner=LocalRunner(2), progress=False)
     return {"plain": plain, "ours": ours, "summary": summary,
