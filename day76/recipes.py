@@ -18,13 +18,13 @@ that read their own header lines, such as `# expect:`); they are not part of the
 Includes. A line `# include: <file>` (at the start of the line, one file name, no spaces) is
 replaced by the lines of that file, as they are, before the recipe is read: plain textual
 expansion, nothing re-indented, no parameters. So one include can hold a cell's body (the usual
-use: the header stays in the recipe, `# %% p1_train` then `# include: _untrained_p1_train.py`),
+use: the header stays in the recipe, `# %% p1_train` then `# include: _p1_train_untrained.py`),
 a few lines inside a body (the lines around it continue the same cell, even the same loop), or
 whole `# %% ...` sections. The file is found relative to the folder of the file that names it;
 an included file may include others (relative to its own folder). A missing file, an include
 cycle, an indented or unreadable include line, or an include in a recipe given as bare text
 without its folder is a RecipeError that says which file and what to do. Shared files are named
-`_*.py` so that `recipe_files` (what the tests and the demo glob) never takes one for a recipe.
+`_*.py` so that `recipe_files` (how the tests list a folder's recipes) never takes one for a recipe.
 Read a recipe file with `load_recipe(path)`, or pass `base_dir=` to `parse_recipe` and
 `build_submission` along with its text; text without includes needs neither. Lines a test reads
 from a recipe's own header (`# expect:`, `# reason ...:`, `# hole ...:`, `# expected:`) are read
