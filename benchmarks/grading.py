@@ -41,7 +41,7 @@ def make_class(root: Path, n: int) -> list[str]:
         if not recipe.exists():
             recipe = VARIANT_RECIPES[0]
         student = f"student{i + 1:03d}"
-        nb = recipes.build_submission(recipe.read_text(encoding="utf-8"), Course.load(root))
+        nb = recipes.build_submission(recipes.load_recipe(recipe), Course.load(root))
         recipes.write_submission(nb, student, Course.load(root))
         students.append(student)
     return students

@@ -47,7 +47,7 @@ def main() -> int:
           "then two copies at once", flush=True)
     alone = together = together_1t = 0.0
     for recipe in VARIANT_RECIPES:
-        nb = recipes.build_submission(recipe.read_text("utf-8"))
+        nb = recipes.build_submission(recipes.load_recipe(recipe))
         one = _wall([nb], 1, {})
         two = _wall([nb, nb], 2, {})
         two_1t = _wall([nb, nb], 2, ONE_THREAD)

@@ -55,7 +55,7 @@ def publish_class(server, course: Course, students=CLASS) -> list[dict]:
         if st.recipe is None:
             link = "https://drive.google.com/file/d/1AbCdEf/view?usp=sharing"
         else:
-            nb = recipes.build_submission((EXAMPLES / f"{st.recipe}.py").read_text(encoding="utf-8"), course)
+            nb = recipes.build_submission(recipes.load_recipe(EXAMPLES / f"{st.recipe}.py"), course)
             text = nbformat.writes(nb)
             if st.link_form == "gist":
                 gist_id = f"{int(st.student_id[1:]):032x}"

@@ -59,8 +59,13 @@ def collection_csv(tmp_path_factory) -> Path:
 # verifier, an instructor's DAY76_TEST_SECRET). Tests that change a class work on a copy.
 
 SUBMISSIONS = FIXTURES / "submissions"
-STYLES = {p.stem: p for p in sorted((FIXTURES / "styles").glob("*.py")) if not p.name.startswith("_")}
-INTEGRITY = {p.stem: p for p in sorted((FIXTURES / "integrity").glob("*.py")) if not p.name.startswith("_")}
+def _recipes(folder: Path) -> dict[str, Path]:
+    from day76 import recipes
+    return {p.stem: p for p in recipes.recipe_files(folder)}
+
+
+STYLES = _recipes(FIXTURES / "styles")
+INTEGRITY = _recipes(FIXTURES / "integrity")
 
 
 def _examples():
@@ -85,11 +90,12 @@ TEST_SECRET = "integrity-test-" + "6d1f0c2a"                    # the instructor
 
 
 def submit_recipe(course, student: str, recipe: "Path | str", timestamp: str | None = None) -> Path:
-    """Build a student's notebook from a recipe file (or text) and put it in submitted/."""
+    """Build a student's notebook from a recipe file (its includes expanded) or a recipe's text,
+    and put it in submitted/."""
     from day76 import recipes
 
-    text = recipe.read_text(encoding="utf-8") if isinstance(recipe, Path) else recipe
-    return recipes.write_submission(recipes.build_submission(text, course), student, course, timestamp=timestamp)
+    loaded = recipes.load_recipe(recipe) if isinstance(recipe, Path) else recipe
+    return recipes.write_submission(recipes.build_submission(loaded, course), student, course, timestamp=timestamp)
 
 
 def _graded_copy(tmp_path_factory, name: str, generated_course: Path) -> Path:

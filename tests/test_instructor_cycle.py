@@ -81,7 +81,7 @@ def cycle(tmp_path_factory, git_server):
     rows = []
     for student, (example, when) in CLASS.items():
         recipe = (EXAMPLES / f"{example}.py").read_text(encoding="utf-8") + "\n" + REFLECTION
-        nb = recipes.build_submission(recipe, course)
+        nb = recipes.build_submission(recipe, course, base_dir=EXAMPLES)
         server_repo = git_server.repo(f"student-{student}", "ML100Days")
         server_repo.write(f"Day_076/{course.notebook}", nbformat.writes(nb)).commit("Day 76 homework", date=when)
         rows.append({"student_id": student, "name": student,

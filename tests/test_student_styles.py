@@ -47,7 +47,7 @@ def test_every_style_states_a_possible_score_for_every_graded_cell():
         scores = expected_scores(path)
         assert set(scores) == set(maxima), (name, sorted(set(scores) ^ set(maxima)))
         assert all(scores[c] in (0, maxima[c]) for c in maxima), name   # a hidden test is all or nothing
-        recipes.parse_recipe(path.read_text(encoding="utf-8"))         # and the recipe reads
+        recipes.load_recipe(path)                                      # and the recipe reads
 
 
 @pytest.fixture(scope="module")
