@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _timing import run_timed  # noqa: E402
 
-from autograder import recipes  # noqa: E402
+from day76 import recipes  # noqa: E402
 
 
 def main() -> int:

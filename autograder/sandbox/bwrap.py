@@ -1,8 +1,8 @@
 """The bubblewrap command line that isolates one student kernel.
 
 Inside the sandbox the kernel sees: the system (`/usr`, `/etc`, ...) read-only, the Python
-installation, the virtualenv and the project's `autograder` package read-only (hidden tests import
-`autograder.checks`), a private `/tmp`, and read-write only the folders the grader names (the
+installation, the virtualenv and the project's `autograder` package read-only (plus, when test
+cells run in the kernel, the packages they import: a course's checks), a private `/tmp`, and read-write only the folders the grader names (the
 student's notebook folder and the kernel's ipc socket folder) — never the course's `source/`,
 gradebook or other students. No network (`--unshare-net`; the kernel talks to its client over
 jupyter_client's `ipc` transport in a bound folder), its own pid namespace, a new session, and it
