@@ -196,15 +196,17 @@ def gradebook_definition(root: Path) -> dict:
 def graded_class(plain_class, tmp_path_factory, collection_csv):
     """good, partial (handed in 3 h after the due date) and faked_history of plain_class, alone in a
     course of their own (a copy: the other students removed from the gradebook and the folders)."""
+    from autograder import gradebook
     from autograder.course import Course
     from autograder.gradebook import open_gradebook
 
     root = tmp_path_factory.mktemp("graded-class") / "course"
     shutil.copytree(plain_class.root, root)
     course = Course.load(root)
-    others = [s for s in plain_class.scores if s not in FEEDBACK_CLASS]
+    in_gradebook = set(gradebook.cell_scores(course))
+    others = sorted((in_gradebook | {p.name for p in (root / "submitted").iterdir()}) - set(FEEDBACK_CLASS))
     with open_gradebook(course) as gb:
-        for student in others:
+        for student in (s for s in others if s in in_gradebook):
             gb.remove_submission(course.assignment, student)
             gb.remove_student(student)
     for student in others:
