@@ -7,7 +7,8 @@ images (image/png outputs) the graded notebook showed before the test cell:
 
 - geometry: the grading kernel's inline backend saves whole canvases (snapshot.FULL_CANVAS), so an
   image is the figure at some pixels-per-inch: the image's size must have the exported figure's
-  aspect, and its width gives the scale. Each data point is mapped to a pixel *here*, from the
+  aspect, and its width gives the scale (an image cropped to the tight bounding box, the inline
+  default, is placed by redrawing the figure's texts here and searching a few pixels around). Each data point is mapped to a pixel *here*, from the
   exported axes position (figure fraction), limits and scales, with matplotlib's own transforms;
 - a line is seen when, at enough points sampled along it (MIN_FRACTION: dashed lines and markers
   leave gaps), a pixel within a few pixels has its colour over the axes' background (taken from
@@ -169,14 +170,74 @@ class ImageVerdict:
     score: int = 0                                 # lines seen
 
 
+CROP_SEARCH_PX = 20          # how far from the predicted origin a cropped image's origin is looked for
+CROP_PAD_INCHES = 0.1        # matplotlib's savefig.pad_inches (the inline backend's bbox_inches="tight")
+
+
+def crop_origin(entry: dict, scale: float) -> tuple[float, float] | None:
+    """Where a tight-cropped image of figure `entry` starts on its whole canvas (column, row), as
+    matplotlib crops it: the figure redrawn here from its panels, titles and labels."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=[float(v) for v in entry["size"]], dpi=scale)
+        FigureCanvasAgg(fig)
+        for spec in entry.get("axes", []):
+            ax = fig.add_axes([float(v) for v in spec["position"]])
+            for setter, name in ((ax.set_xscale, "xscale"), (ax.set_yscale, "yscale")):
+                try:
+                    setter(spec.get(name) or "linear")
+                except ValueError:
+                    pass
+            ax.set_xlim(*[float(v) for v in spec["xlim"]])
+            ax.set_ylim(*[float(v) for v in spec["ylim"]])
+            center, left, right = (spec.get("title") or ["", "", ""])[:3]
+            ax.set_title(center)
+            ax.set_title(left, loc="left")
+            ax.set_title(right, loc="right")
+            ax.set_xlabel(spec.get("xlabel", ""))
+            ax.set_ylabel(spec.get("ylabel", ""))
+        if entry.get("suptitle"):
+            fig.suptitle(entry["suptitle"])
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        return ((box.x0 - CROP_PAD_INCHES) * scale, fig.bbox.height - (box.y1 + CROP_PAD_INCHES) * scale)
+    except Exception:
+        return None
+
+
 def judge_image(entry: dict, image: np.ndarray) -> ImageVerdict | str:
     """Every exported line of figure `entry` checked in one image: the verdict, or why the image
-    cannot be this figure's."""
+    cannot be this figure's. A whole-canvas image is read as it is; one cropped to the figure's tight
+    bounding box (a notebook that changed the inline backend's settings) is placed on the canvas
+    near where matplotlib would have cropped it, at the exported dpi (or twice it: retina)."""
     scale = canvas_scale(entry.get("size"), image.shape)
-    if scale is None:
-        return "the image is not the whole figure (its size is not the figure's shape)"
+    if scale is not None:
+        return _judge(entry, image, scale, [(0.0, 0.0)])
+    best = None
+    try:
+        dpi = float(entry.get("dpi") or 0)
+    except (TypeError, ValueError):
+        dpi = 0.0
+    for s in (dpi, 2 * dpi) if dpi > 0 else ():
+        origin = crop_origin(entry, s)
+        if origin is None:
+            continue
+        offsets = [(origin[0] + dx, origin[1] + dy) for dx in range(-CROP_SEARCH_PX, CROP_SEARCH_PX + 1)
+                   for dy in range(-CROP_SEARCH_PX, CROP_SEARCH_PX + 1)]
+        verdict = _judge(entry, image, s, offsets)
+        if best is None or verdict.score > best.score:
+            best = verdict
+    if best is None or best.score == 0:
+        return "the image is not the figure (neither its whole canvas nor a crop that shows its lines)"
+    return best
+
+
+def _judge(entry: dict, image: np.ndarray, scale: float, offsets: list[tuple[float, float]]) -> ImageVerdict:
+    """The verdict with the image's top-left corner at the best of `offsets` (canvas pixels)."""
     h, w = image.shape[:2]
     verdict = ImageVerdict()
+    panels = []                              # (axes index, [(line, samples, mask, radius)]) to look up
     for a, spec in enumerate(entry.get("axes", [])):
         lines = spec.get("lines", [])
         if not lines:
@@ -188,9 +249,10 @@ def judge_image(entry: dict, image: np.ndarray) -> ImageVerdict | str:
                 verdict.seen[(a, i)] = f"its panel cannot be placed ({type(exc).__name__})"
             continue
         left, top, right, bottom = box
-        bg = background(image, box)
+        ox, oy = offsets[len(offsets) // 2]
+        bg = background(image, (left - ox, top - oy, right - ox, bottom - oy))
         radius = int(max(2, round(2.0 * scale / 72.0)))
-        drawn = []                            # (index, samples in the panel, mask dilated) in drawing order
+        drawn = []                            # (index, samples in the panel, mask dilated, radius) in drawing order
         rows = []                             # every mapped point of the panel's lines, for the span
         constant = True
         for i, line in enumerate(lines):
@@ -212,7 +274,10 @@ def judge_image(entry: dict, image: np.ndarray) -> ImageVerdict | str:
             inside = ((pts[:, 0] >= left - 0.5) & (pts[:, 0] <= right + 0.5) & (pts[:, 1] >= top - 0.5)
                       & (pts[:, 1] <= bottom + 0.5)) if len(pts) else np.zeros(0, bool)
             pts = pts[inside]
-            lw_px = max(1.0, float(width or 1.0) * scale / 72.0)
+            try:
+                lw_px = max(1.0, float(width or 1.0) * scale / 72.0)
+            except (TypeError, ValueError):
+                lw_px = 1.0
             mask = color_mask(image, rgb, bg) if rgb is not None else None
             if mask is None:
                 verdict.seen[(a, i)] = "its colour cannot be told from the panel's background"
@@ -228,26 +293,39 @@ def judge_image(entry: dict, image: np.ndarray) -> ImageVerdict | str:
                 verdict.seen[(a, i)] = (f"its panel's limits squeeze the curves into {span:.0f} pixels of "
                                         f"{bottom - top:.0f}")
             continue
+        panels.append((a, drawn))
+
+    def lookup(mask, pts, offset):
+        cols = np.round(pts[:, 0] - offset[0]).astype(int)
+        rws = np.round(pts[:, 1] - offset[1]).astype(int)
+        ok = (cols >= 0) & (cols < w) & (rws >= 0) & (rws < h)
+        hit = np.zeros(len(pts), bool)
+        hit[ok] = mask[rws[ok], cols[ok]]
+        return hit
+
+    offset = offsets[0]
+    if len(offsets) > 1:                      # the crop's origin: where the most points are seen
+        scores = [sum(int(lookup(mask, pts, o).sum()) for _, drawn in panels for _, pts, mask, _ in drawn)
+                  for o in offsets]
+        offset = offsets[int(np.argmax(scores))]
+    for a, drawn in panels:
         for k, (i, pts, mask, r) in enumerate(drawn):
-            cols = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
-            rws = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
-            hit = mask[rws, cols]
+            hit = lookup(mask, pts, offset)
             for j, later, later_mask, lr in drawn[k + 1:]:     # a line drawn over this one hides it
                 if hit.all():
                     break
-                if len(later) == 0:
-                    continue
                 near = np.min(np.hypot(pts[~hit, None, 0] - later[None, :, 0], pts[~hit, None, 1] - later[None, :, 1]),
                               axis=1) <= max(r, lr)
                 covered = np.zeros_like(hit)
                 covered[np.flatnonzero(~hit)[near]] = True
-                hit |= covered & later_mask[rws, cols]
+                hit |= covered & lookup(later_mask, pts, offset)
             fraction = float(hit.mean())
             if fraction >= MIN_FRACTION:
                 verdict.seen[(a, i)] = None
                 verdict.score += 1
             else:
-                verdict.seen[(a, i)] = f"its colour is at {fraction:.0%} of its points in the image (needs {MIN_FRACTION:.0%})"
+                verdict.seen[(a, i)] = (f"its colour is at {fraction:.0%} of its points in the image "
+                                        f"(needs {MIN_FRACTION:.0%})")
     return verdict
 
 
@@ -286,7 +364,7 @@ def check_figure(entry: dict, images: list[bytes]) -> FigureEvidence:
         if best is None or verdict.score > best.score:
             best, best_index = verdict, n
     if best is None:
-        reason = "no image the notebook displayed before this test is the whole figure (" + notes[0] + ")"
+        reason = "no image the notebook displayed before this test shows it (" + notes[0] + ")"
         return FigureEvidence({k: reason for k in keys}, None, reason)
     unseen = {k: f"{_describe(entry, k)}: {why}" for k, why in best.seen.items() if why is not None}
     problem = "" if best.score else "no image the notebook displayed shows its lines"
