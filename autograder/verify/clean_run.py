@@ -4,7 +4,9 @@ After nbgrader has executed a submission (its kernel exporting each test cell's 
 of running hidden tests), the worker calls `verify_notebook`: it takes the test cells' sources from
 the assignment definition in the gradebook, starts a fresh Python in bubblewrap (no network, no
 student code on its path, read-only exports, the course's secrets in its environment), and
-replaces every test cell's outputs in the graded notebook with what that process recorded. A
+replaces every test cell's outputs in the graded notebook with what that process recorded. The
+images the graded notebook displayed go to the verifier too (`displayed_images`): a figure's
+exported data counts only where the image the notebook showed agrees with it. A
 verifier that crashes or says nothing is the grader's fault: `VerifierError`, never a zero.
 """
 
@@ -145,6 +147,41 @@ def apply_results(nb, results: dict) -> list[str]:
     return undecided
 
 
+def displayed_images(nb, job_dir: Path) -> dict[str, list[str]]:
+    """grade_id -> the PNGs (paths relative to `job_dir`) the notebook displayed in the cells before
+    that test cell (test cells' own outputs excluded: the verifier replaces them). Written once each
+    to `job_dir`/evidence, read-only: the evidence a rebuilt figure is checked against."""
+    import base64
+    import hashlib
+
+    folder = job_dir / "evidence"
+    folder.mkdir(parents=True, exist_ok=True)
+    shown: list[str] = []
+    before: dict[str, list[str]] = {}
+    for cell in nb.cells:
+        if is_test_cell(cell):
+            before[cell.metadata["nbgrader"]["grade_id"]] = list(shown)
+            continue
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            data = output.get("data", {}) if output.get("output_type") in ("display_data", "execute_result") else {}
+            png = data.get("image/png")
+            if not isinstance(png, str):
+                continue
+            try:
+                raw = base64.b64decode(png)
+            except ValueError:
+                continue
+            name = f"evidence/{hashlib.sha256(raw).hexdigest()[:24]}.png"
+            path = job_dir / name
+            if not path.exists():
+                path.write_bytes(raw)
+                path.chmod(0o444)
+            if name not in shown:
+                shown.append(name)
+    folder.chmod(0o555)
+    return before
+
+
 def verify_notebook(nb_path: Path, *, job_dir: Path, exports: Path, models: Path, gradebook_url: str,
                     assignment: str, sandbox: dict | None, secret_env: dict[str, str],
                     export_problems: dict[str, str] | None = None) -> dict:
@@ -154,8 +191,9 @@ def verify_notebook(nb_path: Path, *, job_dir: Path, exports: Path, models: Path
     if not sources:
         return {}
     job_dir.mkdir(parents=True, exist_ok=True)
+    images = displayed_images(nb, job_dir)
     tests = [{"grade_id": gid, "source": src, "export": os.path.relpath(exports / gid, job_dir),
-              "export_problem": (export_problems or {}).get(gid, "")}
+              "export_problem": (export_problems or {}).get(gid, ""), "images": images.get(gid, [])}
              for gid, src in sources.items()]
     (job_dir / "models").symlink_to(models) if not (job_dir / "models").exists() else None
     readonly = [str(exports), str(models), *package_dirs(sources)]

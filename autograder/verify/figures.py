@@ -9,6 +9,10 @@ every panel, so its entries are matched that way in each panel. Used by the kern
 checks, so both graders read a figure the same way (a figure rebuilt by `rehydrate.py` carries its
 legends as explicit (line, text) pairs, which this reading maps back to the same lines).
 
+A figure the verifier rebuilt carries, per line, whether the image the notebook displayed shows it
+(`LineView.unseen`, from figure_evidence.py): checks must not count a line that the notebook never
+showed, whatever its data say.
+
 Nothing here raises on a strange figure: a line whose data are not numbers has `y = None`, an
 artist whose look cannot be read matches nothing.
 """
@@ -18,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .figure_evidence import unseen_reason
 
 
 def _look(artist) -> tuple:
@@ -77,6 +83,8 @@ class LineView:
     visible: bool = True
     x: np.ndarray | None = None      # None: not numbers
     y: np.ndarray | None = None
+    unseen: str = ""                 # why the notebook's displayed image does not show this line
+                                     # (a rebuilt figure checked by figure_evidence); "" when it does
 
     @property
     def names(self) -> list[str]:
@@ -108,7 +116,7 @@ def read_figure(fig) -> list[PanelView]:
         for line in lines:
             label = str(line.get_label())
             views.append(LineView(line, "" if label.startswith("_") else label, visible=bool(line.get_visible()),
-                                  x=_xdata(line), y=_ydata(line)))
+                                  x=_xdata(line), y=_ydata(line), unseen=unseen_reason(line)))
         by_id = {id(v.line): v for v in views}
         for text, line in legend_entries(ax.get_legend(), lines):
             if line is not None and text and not text.startswith("_"):

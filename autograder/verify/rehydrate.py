@@ -4,7 +4,9 @@ Only data is read: models with Keras's safe mode (no lambda code, no custom clas
 needs them cannot be loaded, and every check that touches it fails with that reason), histories
 as real `keras.callbacks.History` objects tied to the model object they trained, DataFrames with
 their dtypes, figures redrawn on a fresh `Figure` (same panels, titles, labels, lines with their
-data and look, legend entries pointing at the same lines). Functions come back as stubs that
+data and look, legend entries pointing at the same lines), each line marked when no image the
+notebook displayed before the test shows it (`figure_evidence.py`: the export could be forged,
+the displayed image is what a reader saw). Functions come back as stubs that
 cannot be called: the grader never runs student code.
 """
 
@@ -45,10 +47,13 @@ def _student_function(name: str):
 
 
 class Rebuilder:
-    def __init__(self, folder: str, models_dir: str):
+    def __init__(self, folder: str, models_dir: str, images: list[str] | None = None):
+        """`images`: PNG files the notebook displayed before the test cell (figure evidence); None
+        when the caller has none to give (figures are then rebuilt unchecked)."""
         with open(os.path.join(folder, MANIFEST), encoding="utf-8") as f:
             self.manifest = json.load(f)
         self.models_dir = models_dir
+        self.images = images
         self.built: dict[str, object] = {}
 
     def namespace(self) -> dict:
@@ -230,4 +235,21 @@ class Rebuilder:
             fig.legend([p[0] for p in pairs], [p[1] for p in pairs])
         if entry.get("suptitle"):
             fig.suptitle(entry["suptitle"])
+        if self.images is not None:
+            self._check_evidence(fig, entry, dict(all_lines))
         return fig
+
+    def _check_evidence(self, fig, entry: dict, lines: dict) -> None:
+        """Lines no displayed image shows keep their data but are marked with why (see figure_evidence)."""
+        from .figure_evidence import check_figure, mark_lines
+
+        images = []
+        for path in self.images:
+            try:
+                with open(path, "rb") as f:
+                    images.append(f.read())
+            except OSError:
+                pass
+        evidence = check_figure(entry, images)
+        mark_lines(lines, evidence)
+        fig._autograder_evidence = evidence

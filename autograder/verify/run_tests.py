@@ -2,9 +2,10 @@
 
     python -I -m autograder.verify.run_tests JOB_DIR
 
-JOB_DIR holds `tests.json` ([{"grade_id", "source", "export"}] in notebook order, the sources taken
+JOB_DIR holds `tests.json` ([{"grade_id", "source", "export", "images"}] in notebook order, the sources taken
 from the assignment definition in the gradebook, never from the student's notebook), one export
-folder per test cell and `models/`. For every test cell this process rebuilds the variables the
+folder per test cell, `models/` and `evidence/` (the PNGs the graded notebook displayed; "images"
+names those shown before each test cell, and figures are checked against them). For every test cell this process rebuilds the variables the
 kernel exported before that cell (`rehydrate.py`), runs the cell's code on them and records what a
 kernel would have recorded: stdout, the value of a last expression, or the error. It writes
 `results.json`; the worker puts those outputs into the graded notebook, where nbgrader's own
@@ -96,7 +97,9 @@ def verify(job_dir: str) -> dict:
                         "traceback": [f"NotReached: {reason}"]}]
         else:
             status = "ran"
-            namespace = Rebuilder(export, models).namespace()
+            images = test.get("images")
+            images = None if images is None else [os.path.join(job_dir, p) for p in images]
+            namespace = Rebuilder(export, models, images).namespace()
             namespace.setdefault("__name__", "__main__")
             outputs = _run_cell(test["source"], namespace, test["grade_id"])
         results[test["grade_id"]] = {"outputs": outputs, "status": status,

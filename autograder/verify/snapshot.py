@@ -41,8 +41,28 @@ def _capture_originals() -> None:
         pass
 
 
+# the notebook's images are the evidence the verifier checks exported figures against
+# (figure_evidence.py): whole canvases, so an image pixel is a figure display coordinate
+FULL_CANVAS = {"bbox_inches": None}
+
+
+def _full_canvas_images(ipython) -> None:
+    """Have the inline backend show whole figures (not cropped to their tight bounding box)."""
+    if ipython is None:
+        return
+    try:
+        ipython.config.InlineBackend.print_figure_kwargs = dict(FULL_CANVAS)
+        from matplotlib_inline.config import InlineBackend
+
+        if InlineBackend.initialized():           # already set up: change the live setting too
+            InlineBackend.instance().print_figure_kwargs = dict(FULL_CANVAS)
+    except Exception:           # no inline backend here: images are whatever the notebook shows
+        pass
+
+
 def load_ipython_extension(ipython) -> None:
     _capture_originals()
+    _full_canvas_images(ipython)
 
 
 class _Exporter:
@@ -182,6 +202,7 @@ class _Exporter:
             for line in lines:
                 xy = [[float(x), float(y)] for x, y in list(get("xy", Line2D.get_xydata)(line))[:MAX_ITEMS]]
                 out_lines.append({"label": str(get("label", Line2D.get_label)(line)),
+                                  "data_coords": _in_data_coords(line, ax),
                                   "visible": bool(get("visible", Line2D.get_visible)(line)),
                                   "style": [line.get_color() if isinstance(line.get_color(), str) else list(line.get_color()),
                                             line.get_linestyle(), str(line.get_marker()), float(line.get_linewidth())],
@@ -197,6 +218,7 @@ class _Exporter:
                          "xlabel": str(get("xlabel", Axes.get_xlabel)(ax)),
                          "ylabel": str(get("ylabel", Axes.get_ylabel)(ax)),
                          "xscale": ax.get_xscale(), "yscale": ax.get_yscale(),
+                         "xlim": [float(v) for v in ax.get_xlim()], "ylim": [float(v) for v in ax.get_ylim()],
                          "lines": out_lines, "legend": entries})
         where = {id(line): [a, i] for line, a, i in all_lines}
         fig_legends = [[{"text": text, "line": None if line is None else where[id(line)]}
@@ -205,7 +227,15 @@ class _Exporter:
         suptitle = getattr(fig, "_suptitle", None)
         return {"kind": "figure", "axes": axes, "legends": fig_legends,
                 "suptitle": suptitle.get_text() if suptitle is not None else "",
-                "size": [float(v) for v in fig.get_size_inches()]}
+                "size": [float(v) for v in fig.get_size_inches()], "dpi": float(fig.dpi)}
+
+
+def _in_data_coords(line, ax) -> bool:
+    """Is the line drawn at its data coordinates (not axhline's axes-fraction x, say)?"""
+    try:
+        return line.get_transform() == ax.transData
+    except Exception:
+        return False
 
 
 def export(names, namespace: dict, dest: str, models_dir: str) -> str:

@@ -17,7 +17,10 @@ What counts (the notebook's instructions say the same to students):
   check (`consistency.consistent_histories`) can earn a curve: a figure of invented numbers earns
   nothing;
 - every panel that holds a graded curve has a title and a legend (axis labels are recommended,
-  not graded).
+  not graded);
+- with the clean verifier, a curve counts only if the image the notebook displayed shows it (the
+  figure's data are exported by the student's kernel; `autograder.verify.figure_evidence` checks
+  them against the displayed PNG): a line whose data the image does not show is refused, with why.
 A check never crashes on a student's answer: anything unexpected becomes a reason (AssertionError).
 """
 
@@ -115,7 +118,13 @@ def _check(fig, histories: Mapping, keys: Sequence[str], required: Sequence, at_
                 candidates.append(np.asarray([full[e - 1] for e in at_epochs if 0 < e <= len(full)]))
             named = [(i, panel, view) for i, (panel, view, names) in enumerate(attributed) if name in names]
             match = next(((i, panel) for i, panel, view in named
-                          if i not in used and any(_same(view.y, c) for c in candidates)), None)
+                          if i not in used and not view.unseen and any(_same(view.y, c) for c in candidates)), None)
+            refused = [view for i, panel, view in named
+                       if i not in used and view.unseen and any(_same(view.y, c) for c in candidates)]
+            if match is None and refused:
+                raise AssertionError(f"{fig_name} as your notebook shows it does not match the figure's data: "
+                                     f"{refused[0].unseen}. Only curves the notebook's image shows count: plot "
+                                     "the histories and show the figure with plt.show() in the plot cell.")
             if match is None:
                 shown = [n for _, _, view in named[:4] for n in (view.names or ["(unnamed)"])[:1]]
                 hint = (f"no line is named {name}" if not named else
