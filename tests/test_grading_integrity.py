@@ -85,6 +85,12 @@ def read_expectation(path: Path) -> Expectation:
 EXPECTED = {name: read_expectation(path) for name, path in INTEGRITY.items()}
 
 
+@pytest.fixture(scope="module")
+def class_run(ours_class):
+    """conftest's `ours_class`: `good` and every integrity fixture are among its students."""
+    return ours_class.root, ours_class.course, ours_class.summary, ours_class.protected, ours_class.definition
+
+
 def _cells(root: Path, course: Course, student: str) -> dict[str, float]:
     scores = gradebook.cell_scores(Course.load(root, course.assignment))[student]
     return {cell: scores[cell] for cell in GRADED}
