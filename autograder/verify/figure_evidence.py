@@ -206,14 +206,17 @@ def crop_origin(entry: dict, scale: float) -> tuple[float, float] | None:
         return None
 
 
-def judge_image(entry: dict, image: np.ndarray) -> ImageVerdict | str:
+def judge_image(entry: dict, image: np.ndarray, cropped: bool = True) -> ImageVerdict | str:
     """Every exported line of figure `entry` checked in one image: the verdict, or why the image
     cannot be this figure's. A whole-canvas image is read as it is; one cropped to the figure's tight
     bounding box (a notebook that changed the inline backend's settings) is placed on the canvas
-    near where matplotlib would have cropped it, at the exported dpi (or twice it: retina)."""
+    near where matplotlib would have cropped it, at the exported dpi (or twice it: retina) -- a
+    search that costs seconds, so `cropped=False` skips it."""
     scale = canvas_scale(entry.get("size"), image.shape)
     if scale is not None:
         return _judge(entry, image, scale, [(0.0, 0.0)])
+    if not cropped:
+        return "the image does not have the figure's shape"
     best = None
     try:
         dpi = float(entry.get("dpi") or 0)
@@ -353,18 +356,25 @@ def check_figure(entry: dict, images: list[bytes]) -> FigureEvidence:
         reason = "the notebook did not display it before this test (show it with plt.show() in the plot cell)"
         return FigureEvidence({k: reason for k in keys}, None, reason)
     best, best_index, notes = None, None, []
-    for n, data in enumerate(images):
-        try:
-            verdict = judge_image(entry, decode_png(data))
-        except Exception as exc:
-            verdict = f"the image could not be read ({type(exc).__name__})"
-        if isinstance(verdict, str):
-            notes.append(verdict)
-            continue
-        if best is None or verdict.score > best.score:
-            best, best_index = verdict, n
+    # whole-canvas images first (what the grading kernel shows), the latest first: usually the
+    # figure's own; the costly search for a cropped placement only when none of them has its shape
+    for cropped in (False, True):
+        for n in reversed(range(len(images))):
+            try:
+                verdict = judge_image(entry, decode_png(images[n]), cropped=cropped)
+            except Exception as exc:
+                verdict = f"the image could not be read ({type(exc).__name__})"
+            if isinstance(verdict, str):
+                notes.append(verdict)
+                continue
+            if best is None or verdict.score > best.score:
+                best, best_index = verdict, n
+            if all(why is None for why in best.seen.values()):
+                break                            # every line seen: no other image can do better
+        if best is not None and best.score > 0:
+            break
     if best is None:
-        reason = "no image the notebook displayed before this test shows it (" + notes[0] + ")"
+        reason = "no image the notebook displayed before this test shows it (" + notes[-1] + ")"
         return FigureEvidence({k: reason for k in keys}, None, reason)
     unseen = {k: f"{_describe(entry, k)}: {why}" for k, why in best.seen.items() if why is not None}
     problem = "" if best.score else "no image the notebook displayed shows its lines"
