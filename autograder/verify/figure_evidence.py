@@ -63,12 +63,8 @@ def canvas_scale(size_inches, image_shape) -> float | None:
     return scale if abs(h - h_in * scale) <= ASPECT_PX else None
 
 
-def axes_mapper(size_inches, scale: float, spec: dict):
-    """f(xy (N, 2) data) -> (N, 2) pixel (column, row) floats in an image of the whole figure, from
-    the exported panel position, limits and scales (NaN where the scale cannot map a value)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=[float(v) for v in size_inches], dpi=scale)
+def _add_panel(fig, spec: dict):
+    """An empty panel on `fig` where the exported one was: position, scales and limits."""
     ax = fig.add_axes([float(v) for v in spec["position"]])
     for setter, name in ((ax.set_xscale, "xscale"), (ax.set_yscale, "yscale")):
         try:
@@ -77,6 +73,16 @@ def axes_mapper(size_inches, scale: float, spec: dict):
             pass
     ax.set_xlim(*[float(v) for v in spec["xlim"]])
     ax.set_ylim(*[float(v) for v in spec["ylim"]])
+    return ax
+
+
+def axes_mapper(size_inches, scale: float, spec: dict):
+    """f(xy (N, 2) data) -> (N, 2) pixel (column, row) floats in an image of the whole figure, from
+    the exported panel position, limits and scales (NaN where the scale cannot map a value)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=[float(v) for v in size_inches], dpi=scale)
+    ax = _add_panel(fig, spec)
     height = fig.bbox.height
 
     def to_pixels(xy: np.ndarray) -> np.ndarray:
@@ -184,14 +190,7 @@ def crop_origin(entry: dict, scale: float) -> tuple[float, float] | None:
         fig = Figure(figsize=[float(v) for v in entry["size"]], dpi=scale)
         FigureCanvasAgg(fig)
         for spec in entry.get("axes", []):
-            ax = fig.add_axes([float(v) for v in spec["position"]])
-            for setter, name in ((ax.set_xscale, "xscale"), (ax.set_yscale, "yscale")):
-                try:
-                    setter(spec.get(name) or "linear")
-                except ValueError:
-                    pass
-            ax.set_xlim(*[float(v) for v in spec["xlim"]])
-            ax.set_ylim(*[float(v) for v in spec["ylim"]])
+            ax = _add_panel(fig, spec)
             center, left, right = (spec.get("title") or ["", "", ""])[:3]
             ax.set_title(center)
             ax.set_title(left, loc="left")
