@@ -259,10 +259,11 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult, cgroup=
         exports.mkdir()
         models.mkdir()
         env[VERIFY_VAR] = json.dumps({"exports": str(exports), "models": str(models)})
-    test_sources = assignment_test_sources(f"sqlite:///{course / 'gradebook.db'}", job.assignment)
+    # test cells that run in the kernel (no clean verifier) import the course's checks
+    test_sources = {} if job.verify else assignment_test_sources(f"sqlite:///{course / 'gradebook.db'}",
+                                                                   job.assignment)
     if job.sandbox:
-        # test cells that run in the kernel import the course's checks: those packages, read-only
-        readonly = [] if job.verify else [d for d in package_dirs(test_sources) if d not in python_paths()]
+        readonly = [d for d in package_dirs(test_sources) if d not in python_paths()]   # read-only
         env[ENV_VAR] = sandbox_settings(runtime_dir=str(runtime), tmp_dir=str(tmp), uid=job_uid(),
                                         limits=job.limits, bwrap=find_bwrap(), readonly=readonly,
                                         cgroup_prefix=cgroup.prefix() if cgroup is not None else None)
