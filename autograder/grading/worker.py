@@ -11,6 +11,7 @@ afresh. Returns data, never raises.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -32,7 +33,9 @@ from ..sandbox.bwrap import find_bwrap, job_uid, python_paths
 from ..sandbox.cgroups import unmount
 from ..sandbox.execute import EVENTS_VAR, VERIFY_VAR
 from ..sandbox.kernel import ENV_VAR, sandbox_settings
-from ..verify.clean_run import VerifierError, assignment_test_sources, imported_modules, package_dirs, verify_notebook
+from ..verify.clean_run import (VerifierError, assignment_test_sources, imported_modules, package_dirs,
+                                verifier_environment, verify_notebook)
+from ..verify.warm_verifier import WarmVerifier, preload_statements
 from .jobs import GradingJob, GradingResult
 from .warm_nbgrader import HelperGone, WarmNbgrader
 
@@ -105,7 +108,20 @@ def _warm_nbgrader() -> WarmNbgrader:
     warm = getattr(_local, "warm", None)
     if warm is None or _local.pid != os.getpid():
         _local.warm, _local.pid = WarmNbgrader(), os.getpid()
+        _local.verifier = None
     return _local.warm
+
+
+def _warm_verifier() -> WarmVerifier | None:
+    """This worker thread's verifier helper (None when AUTOGRADER_VERIFIER=cold: a fresh process
+    per notebook, as benchmarks/grading.py compares)."""
+    if os.environ.get("AUTOGRADER_VERIFIER") == "cold":
+        return None
+    _warm_nbgrader()                          # a new process (fork, spawn) starts with no helpers
+    if getattr(_local, "verifier", None) is None:
+        _local.verifier = WarmVerifier()
+        atexit.register(_local.verifier.close)
+    return _local.verifier
 
 
 def _run_autograde(argv: list[str], *, cwd: Path, env: dict[str, str], log_path: Path,
@@ -259,14 +275,19 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult, cgroup=
         exports.mkdir()
         models.mkdir()
         env[VERIFY_VAR] = json.dumps({"exports": str(exports), "models": str(models)})
-    # test cells that run in the kernel (no clean verifier) import the course's checks
-    test_sources = {} if job.verify else assignment_test_sources(f"sqlite:///{course / 'gradebook.db'}",
-                                                                   job.assignment)
+    # what the test cells import: bound into the kernel's sandbox when they run there, preloaded
+    # by the warm verifier when they run in the clean process
+    test_sources = assignment_test_sources(f"sqlite:///{course / 'gradebook.db'}", job.assignment)
     if job.sandbox:
-        readonly = [d for d in package_dirs(test_sources) if d not in python_paths()]   # read-only
+        readonly = [] if job.verify else [d for d in package_dirs(test_sources) if d not in python_paths()]
         env[ENV_VAR] = sandbox_settings(runtime_dir=str(runtime), tmp_dir=str(tmp), uid=job_uid(),
                                         limits=job.limits, bwrap=find_bwrap(), readonly=readonly,
                                         cgroup_prefix=cgroup.prefix() if cgroup is not None else None)
+    warm = _warm_verifier() if job.verify else None
+    if warm is not None:                      # its imports overlap this notebook's run
+        warm.start(readonly=package_dirs(test_sources), sandbox=json.loads(env[ENV_VAR]) if job.sandbox else None,
+                   secret_env=job.secret_env, preload=preload_statements(list(test_sources.values())),
+                   environment=verifier_environment(job.secret_env))
     log_path = scratch / "nbgrader.log"
     argv = ["autograde", job.assignment, "--student", job.student]
     returncode = _run_autograde(argv, cwd=course, env=env, log_path=log_path,
@@ -306,7 +327,8 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult, cgroup=
         for path in notebooks:
             verify_notebook(path, job_dir=scratch / "verify" / path.stem, exports=exports, models=models,
                             gradebook_url=f"sqlite:///{course / 'gradebook.db'}", assignment=job.assignment,
-                            sandbox=sandbox, secret_env=job.secret_env, export_problems=export_problems)
+                            sandbox=sandbox, secret_env=job.secret_env, export_problems=export_problems,
+                            warm=warm)
         result.verified = "clean-process"
     elif returncode == 0 and notebooks:
         result.verified = "kernel"

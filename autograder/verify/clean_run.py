@@ -2,9 +2,9 @@
 
 After nbgrader has executed a submission (its kernel exporting each test cell's variables instead
 of running hidden tests), the worker calls `verify_notebook`: it takes the test cells' sources from
-the assignment definition in the gradebook, starts a fresh Python in bubblewrap (no network, no
-student code on its path, read-only exports, the course's secrets in its environment), and
-replaces every test cell's outputs in the graded notebook with what that process recorded. The
+the assignment definition in the gradebook, runs them in a clean Python in bubblewrap (no network,
+no student code on its path, the course's secrets in its environment: a child of the worker's
+warm verifier helper, `warm_verifier.py`, or a fresh process when there is none), and replaces every test cell's outputs in the graded notebook with what that process recorded. The
 images the graded notebook displayed go to the verifier too (`displayed_images`): a figure's
 exported data counts only where the image the notebook showed agrees with it. A
 verifier that crashes or says nothing is the grader's fault: `VerifierError`, never a zero.
@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +26,9 @@ import nbformat
 
 from ..environment import tool_environment
 from .cells import is_test_cell
+from .warm_verifier import HelperGone, HelperTimeout, WarmVerifier, link_tree
+
+log = logging.getLogger(__name__)
 
 VERIFY_SECONDS = 900
 _IMPORT = re.compile(r"^\s*(?:from\s+([A-Za-z_][\w]*)[\w.]*\s+import|import\s+([A-Za-z_][\w]*))", re.MULTILINE)
@@ -101,9 +106,18 @@ def verifier_environment(secret_env: dict[str, str]) -> dict[str, str]:
 
 
 def run_verifier(job_dir: Path, tests: list[dict], *, readonly: list[str], sandbox: dict | None,
-                 secret_env: dict[str, str], timeout: float = VERIFY_SECONDS) -> dict:
-    """Run run_tests.py on `tests`; its results, or VerifierError."""
+                 secret_env: dict[str, str], timeout: float = VERIFY_SECONDS, warm: WarmVerifier | None = None) -> dict:
+    """Run run_tests.py on `tests` (in a child of the `warm` helper when given, whose spool holds
+    `job_dir`, else in a fresh process); its results, or VerifierError. HelperGone from the warm
+    helper goes to the caller, who verifies the cold way instead."""
     (job_dir / "tests.json").write_text(json.dumps(tests), encoding="utf-8")
+    log = job_dir / "verifier.log"
+    if warm is not None:
+        try:
+            returncode = warm.run(job_dir, timeout)
+        except HelperTimeout as err:
+            raise VerifierError(str(err)) from None
+        return _results(job_dir, returncode, log)
     cmd = [sys.executable, "-I", "-m", "autograder.verify.run_tests", str(job_dir)]
     env = verifier_environment(secret_env)
     if sandbox is not None:
@@ -115,18 +129,22 @@ def run_verifier(job_dir: Path, tests: list[dict], *, readonly: list[str], sandb
         spec = SandboxSpec(uid=sandbox.get("uid"), chdir=str(job_dir), writable=[str(job_dir)],
                            readonly=readonly, limits=Limits(**sandbox["limits"]))
         cmd = [*sandbox.get("cgroup_prefix", []), *bwrap_command(cmd, spec, bwrap=sandbox["bwrap"])]
-    log = job_dir / "verifier.log"
     with open(log, "wb") as out:
         try:
             proc = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                   timeout=timeout, start_new_session=True)
         except subprocess.TimeoutExpired:
             raise VerifierError(f"the verifier ran longer than {timeout:.0f} s") from None
+    return _results(job_dir, proc.returncode, log)
+
+
+def _results(job_dir: Path, returncode: int, log: Path) -> dict:
     results = job_dir / "results.json"
-    if proc.returncode != 0 or not results.exists():
+    if returncode != 0 or not results.exists():
         detail = (job_dir / "verifier-error.txt")
-        tail = detail.read_text(errors="replace") if detail.exists() else log.read_text(errors="replace")
-        raise VerifierError(f"the verifier exited with {proc.returncode}: {tail.strip()[-600:]}")
+        tail = detail.read_text(errors="replace") if detail.exists() else \
+            log.read_text(errors="replace") if log.exists() else ""
+        raise VerifierError(f"the verifier exited with {returncode}: {tail.strip()[-600:]}")
     return json.loads(results.read_text(encoding="utf-8"))
 
 
@@ -182,22 +200,44 @@ def displayed_images(nb, job_dir: Path) -> dict[str, list[str]]:
     return before
 
 
+def prepare_job(job_dir: Path, nb, sources: dict[str, str], exports: Path, models: Path,
+                export_problems: dict[str, str] | None = None) -> list[dict]:
+    """Fill `job_dir` with what the verifier reads: the displayed images, and the kernel's exports
+    and models (linked in, see `link_tree`); returns the tests to decide, in notebook order."""
+    images = displayed_images(nb, job_dir)
+    link_tree(exports, job_dir / "exports")
+    link_tree(models, job_dir / "models")
+    return [{"grade_id": gid, "source": src, "export": f"exports/{gid}",
+             "export_problem": (export_problems or {}).get(gid, ""), "images": images.get(gid, [])}
+            for gid, src in sources.items()]
+
+
 def verify_notebook(nb_path: Path, *, job_dir: Path, exports: Path, models: Path, gradebook_url: str,
                     assignment: str, sandbox: dict | None, secret_env: dict[str, str],
-                    export_problems: dict[str, str] | None = None) -> dict:
-    """Decide every test cell of the graded notebook at `nb_path` in a clean process (in place)."""
+                    export_problems: dict[str, str] | None = None, warm: WarmVerifier | None = None) -> dict:
+    """Decide every test cell of the graded notebook at `nb_path` in a clean process (in place):
+    a child of the `warm` helper when there is one that works, else a fresh process in `job_dir`."""
     nb = nbformat.read(nb_path, as_version=nbformat.NO_CONVERT)
     sources = test_sources(gradebook_url, assignment, nb_path.stem, nb)
     if not sources:
         return {}
-    job_dir.mkdir(parents=True, exist_ok=True)
-    images = displayed_images(nb, job_dir)
-    tests = [{"grade_id": gid, "source": src, "export": os.path.relpath(exports / gid, job_dir),
-              "export_problem": (export_problems or {}).get(gid, ""), "images": images.get(gid, [])}
-             for gid, src in sources.items()]
-    (job_dir / "models").symlink_to(models) if not (job_dir / "models").exists() else None
-    readonly = [str(exports), str(models), *package_dirs(sources)]
-    results = run_verifier(job_dir, tests, readonly=readonly, sandbox=sandbox, secret_env=secret_env)
+    readonly = package_dirs(sources)
+    results = None
+    if warm is not None:
+        spooled = None
+        try:
+            spooled = warm.job_dir()
+            tests = prepare_job(spooled, nb, sources, exports, models, export_problems)
+            results = run_verifier(spooled, tests, readonly=readonly, sandbox=sandbox, secret_env=secret_env, warm=warm)
+        except HelperGone as err:
+            log.warning("warm verifier unavailable (%s); verifying %s in a fresh process", err, nb_path.name)
+        finally:
+            if spooled is not None:
+                shutil.rmtree(spooled, ignore_errors=True)
+    if results is None:
+        job_dir.mkdir(parents=True, exist_ok=True)
+        tests = prepare_job(job_dir, nb, sources, exports, models, export_problems)
+        results = run_verifier(job_dir, tests, readonly=readonly, sandbox=sandbox, secret_env=secret_env)
     undecided = apply_results(nb, results)
     if undecided:
         raise VerifierError(f"the verifier did not decide {', '.join(undecided)}")
