@@ -5,7 +5,9 @@ In one run, on copies of the same freshly generated course with the same submiss
   2. `autograder grade` with 2 local workers, every kernel sandboxed,
   3. the same again unchanged (the incremental regrade: nothing should execute),
   4. the clean verifier's cost: the same class graded with test cells run in the kernel
-     (`--kernel-tests`, as plain nbgrader does) against the default (decided in a clean process),
+     (`--kernel-tests`, as plain nbgrader does) against the default (decided in a clean process
+     forked from each worker's warm verifier helper), and with a fresh verifier process per
+     notebook (AUTOGRADER_VERIFIER=cold, the way before the helper),
   5. sandbox overhead: a few submissions graded by one worker with and without the sandbox.
 Prints wall times and ratios; checks that both graders gave every student the same cell scores.
 Set BENCH_STUDENTS (default 20) and BENCH_OVERHEAD_STUDENTS (default 3) to change the sizes, and
@@ -86,8 +88,8 @@ def main() -> int:
         base = nbgrader_commands.copy_course(work / "base", HOMEWORK)
         nbgrader_commands.run(["generate_assignment", COURSE.assignment, "--force"], base)
         students = make_class(base, n)
-        plain, ours, kernel, overhead = (work / name for name in ("plain", "ours", "kernel", "overhead"))
-        for dest in (plain, ours, kernel, overhead):
+        plain, ours, kernel, cold, overhead = (work / name for name in ("plain", "ours", "kernel", "cold", "overhead"))
+        for dest in (plain, ours, kernel, cold, overhead):
             shutil.copytree(base, dest)
         print(f"synthetic class: {n} honest submissions of {COURSE.assignment} "
               f"({os.cpu_count()} cores)", flush=True)
@@ -105,15 +107,24 @@ def main() -> int:
         print(f"regrade of the unchanged class:         {t_regrade:8.1f} s "
               f"({len(again.executed)} executed)", flush=True)
 
-        t_kernel = float("nan")
+        t_kernel = t_cold = float("nan")
         if "verifier" in parts:
             t_kernel, in_kernel = timed(lambda: grade_assignment(kernel, COURSE.assignment, runner=LocalRunner(2),
                                                                  verify=False, progress=False))
             print(f"the same, test cells in the kernel:     {t_kernel:8.1f} s", flush=True)
+            os.environ["AUTOGRADER_VERIFIER"] = "cold"        # inherited by the spawned workers
+            try:
+                t_cold, _ = timed(lambda: grade_assignment(cold, COURSE.assignment, runner=LocalRunner(2),
+                                                                 progress=False))
+            finally:
+                del os.environ["AUTOGRADER_VERIFIER"]
+            print(f"the same, a fresh verifier per notebook: {t_cold:7.1f} s", flush=True)
         per_sub, t_bare, t_boxed, few = sandbox_overhead(overhead, students[:n_overhead]) \
             if "overhead" in parts else (float("nan"), 0.0, 0.0, [])
 
         same = gradebook.cell_scores(Course.load(plain)) == gradebook.cell_scores(Course.load(ours))
+        if t_cold == t_cold:
+            same = same and gradebook.cell_scores(Course.load(cold)) == gradebook.cell_scores(Course.load(ours))
         failed = [s for s, r in first.results.items() if not r.ok]
         print()
         print(f"speed-up, plain / ours (2 workers):     {t_plain / t_ours:8.2f} x   (target >= 1.7)")
@@ -122,6 +133,7 @@ def main() -> int:
                   f"{len(few)}, 1 worker: {t_boxed:.1f} s sandboxed vs {t_bare:.1f} s bare in total)")
         if t_kernel == t_kernel:
             print(f"clean verifier's cost, ours / kernel:   {t_ours / t_kernel:8.2f} x   (target <= 1.10)")
+            print(f"  with a fresh verifier process instead: {t_cold / t_kernel:7.2f} x")
         print(f"first grading / unchanged regrade:      {t_ours / t_regrade:8.1f} x   (target >= 20)")
         print(f"same cell scores as plain nbgrader:     {'yes' if same else 'NO'}"
               + (f"; not gradable: {failed}" if failed else ""))

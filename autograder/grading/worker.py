@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import logging
 import os
 import re
 import shutil
@@ -101,6 +102,7 @@ def _nbgrader_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "nbgrader"]
 
 
+log = logging.getLogger(__name__)
 _local = threading.local()         # one warm nbgrader helper per worker thread (Dask runs several)
 
 
@@ -285,9 +287,14 @@ def _run_nbgrader(job: GradingJob, scratch: Path, result: GradingResult, cgroup=
                                         cgroup_prefix=cgroup.prefix() if cgroup is not None else None)
     warm = _warm_verifier() if job.verify else None
     if warm is not None:                      # its imports overlap this notebook's run
-        warm.start(readonly=package_dirs(test_sources), sandbox=json.loads(env[ENV_VAR]) if job.sandbox else None,
-                   secret_env=job.secret_env, preload=preload_statements(list(test_sources.values())),
-                   environment=verifier_environment(job.secret_env))
+        try:
+            warm.start(readonly=package_dirs(test_sources), sandbox=json.loads(env[ENV_VAR]) if job.sandbox else None,
+                       secret_env=job.secret_env, preload=preload_statements(list(test_sources.values())),
+                       environment=verifier_environment(job.secret_env))
+        except OSError as err:                # no helper: this notebook gets a fresh verifier
+            log.warning("cannot start the verifier helper (%s); verifying in a fresh process", err)
+            warm.close()
+            warm = None
     log_path = scratch / "nbgrader.log"
     argv = ["autograde", job.assignment, "--student", job.student]
     returncode = _run_autograde(argv, cwd=course, env=env, log_path=log_path,
