@@ -23,8 +23,10 @@ import signal
 import subprocess
 import sys
 import time
-import traceback
 from dataclasses import dataclass
+from typing import NoReturn
+
+from ..forked import reply, requests, run_as_new_program, wait_for_child
 
 # imported by the helper before its first fork: everything `nbgrader autograde` loads anyway
 PRELOAD = ("nbgrader.apps.nbgraderapp", "nbgrader.apps.autogradeapp", "nbgrader.converters",
@@ -131,57 +133,17 @@ def _kill_session(pid: int) -> None:
 
 # ---------------------------------------------------------------- the helper process
 
-def _child(request: dict) -> None:
+def _child(request: dict) -> NoReturn:
     """In the forked child: become a fresh `nbgrader` process, then never return."""
-    code = 1
-    try:
-        os.setsid()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.close(log)
-        os.close(null)
-        os.chdir(request["cwd"])                 # a new program's working directory
+    def nbgrader() -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         sys.argv = ["nbgrader", *request["argv"]]
         from nbgrader.apps.nbgraderapp import main
 
         main()
-        code = 0
-    except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-    except BaseException:                        # noqa: BLE001 - report, then exit non-zero
-        traceback.print_exc()
-    finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
 
-
-def _reply(message: dict) -> None:
-    os.write(1, (json.dumps(message) + "\n").encode())
-
-
-def _wait_for_job(pid: int, requests_fd: int) -> bool:
-    """Block until the job ends (True) or the worker goes away (False). The worker writes nothing
-    while a job runs, so the request pipe becoming readable means it was closed."""
-    pidfd = os.pidfd_open(pid)
-    try:
-        while True:
-            ready, _, _ = select.select([pidfd, requests_fd], [], [])
-            if pidfd in ready:
-                return True
-            if not os.read(requests_fd, 65536):
-                return False
-    finally:
-        os.close(pidfd)
+    run_as_new_program(nbgrader, log=request["log"], cwd=request["cwd"])
 
 
 def serve(requests_fd: int = 0) -> None:
@@ -190,20 +152,12 @@ def serve(requests_fd: int = 0) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in PRELOAD:
         importlib.import_module(name)
-    pending = b""
-    while True:
-        while b"\n" not in pending:
-            chunk = os.read(requests_fd, 65536)
-            if not chunk:
-                return                           # the worker is done with us
-            pending += chunk
-        line, _, pending = pending.partition(b"\n")
-        request = json.loads(line)
+    for request in requests(requests_fd):
         pid = os.fork()
         if pid == 0:
             _child(request)
-        _reply({"pid": pid})
-        worker_alive = _wait_for_job(pid, requests_fd)
+        reply({"pid": pid})
+        worker_alive = wait_for_child(pid, requests_fd)
         # kill what is left of the job's session while its leader is still unreaped (so the
         # group id cannot belong to anything else yet), then reap it
         if not worker_alive:
@@ -213,7 +167,7 @@ def serve(requests_fd: int = 0) -> None:
         _, status = os.waitpid(pid, 0)
         if not worker_alive:
             return                               # nobody is left to run jobs for
-        _reply({"returncode": os.waitstatus_to_exitcode(status)})
+        reply({"returncode": os.waitstatus_to_exitcode(status)})
 
 
 if __name__ == "__main__":

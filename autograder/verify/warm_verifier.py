@@ -33,8 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 from pathlib import Path
+from typing import NoReturn
+
+from ..forked import reply, requests, run_as_new_program, wait_for_child
 
 # imported by the helper before its first fork: what rebuilding exports and deciding tests load
 PRELOAD = ("autograder.verify.run_tests", "autograder.verify.rehydrate", "autograder.verify.figure_evidence",
@@ -224,32 +226,14 @@ def _not_dumpable() -> None:
         pass
 
 
-def _child(job_dir: str) -> None:
+def _child(job_dir: str) -> NoReturn:
     """In the forked child: become a fresh verifier for `job_dir`, then never return."""
-    code = 3
-    try:
-        os.setsid()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        log = os.open(os.path.join(job_dir, "verifier.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.close(log)
-        os.close(null)
-        os.chdir(job_dir)                        # a new program's working directory
+    def verifier() -> int:
         from autograder.verify.run_tests import main
 
-        code = main([job_dir])
-    except BaseException:                        # noqa: BLE001 - report, then exit non-zero
-        traceback.print_exc()
-    finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+        return main([job_dir])
+
+    run_as_new_program(verifier, log=os.path.join(job_dir, "verifier.log"), cwd=job_dir, failure=3)
 
 
 def _reap_namespace() -> None:
@@ -304,20 +288,6 @@ def _empty(folder: str) -> None:
             pass
 
 
-def _wait_for_job(pid: int, requests_fd: int) -> bool:
-    """Block until the job's child ends (True) or the worker goes away (False)."""
-    pidfd = os.pidfd_open(pid)
-    try:
-        while True:
-            ready, _, _ = select.select([pidfd, requests_fd], [], [])
-            if pidfd in ready:
-                return True
-            if not os.read(requests_fd, 65536):
-                return False
-    finally:
-        os.close(pidfd)
-
-
 def serve(preload_lines: list[str], reap: bool, requests_fd: int = 0) -> None:
     import importlib
 
@@ -334,20 +304,13 @@ def serve(preload_lines: list[str], reap: bool, requests_fd: int = 0) -> None:
             exec(compile(line, "<preload>", "exec"), {"__name__": "__preload__"})
         except Exception:                   # noqa: BLE001
             pass
-    os.write(1, b'{"ready": true}\n')
-    pending = b""
-    while True:
-        while b"\n" not in pending:
-            chunk = os.read(requests_fd, 65536)
-            if not chunk:
-                return                       # the worker is done with us
-            pending += chunk
-        line, _, pending = pending.partition(b"\n")
-        job_dir = json.loads(line)["job_dir"]
+    reply({"ready": True})
+    for request in requests(requests_fd):
+        job_dir = request["job_dir"]
         pid = os.fork()
         if pid == 0:
             _child(job_dir)
-        worker_alive = _wait_for_job(pid, requests_fd)
+        worker_alive = wait_for_child(pid, requests_fd)
         try:
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -359,7 +322,7 @@ def serve(preload_lines: list[str], reap: bool, requests_fd: int = 0) -> None:
             _empty("/dev/shm")
         if not worker_alive:
             return
-        os.write(1, (json.dumps({"returncode": os.waitstatus_to_exitcode(status)}) + "\n").encode())
+        reply({"returncode": os.waitstatus_to_exitcode(status)})
 
 
 if __name__ == "__main__":
