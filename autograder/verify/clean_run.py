@@ -4,7 +4,8 @@ After nbgrader has executed a submission (its kernel exporting each test cell's 
 of running hidden tests), the worker calls `verify_notebook`: it takes the test cells' sources from
 the assignment definition in the gradebook, runs them in a clean Python in bubblewrap (no network,
 no student code on its path, the course's secrets in its environment: a child of the worker's
-warm verifier helper, `warm_verifier.py`, or a fresh process when there is none), and replaces every test cell's outputs in the graded notebook with what that process recorded. The
+warm verifier helper, `warm_verifier.py`, or a fresh process when there is none), and replaces
+every test cell's outputs in the graded notebook with what that process recorded. The
 images the graded notebook displayed go to the verifier too (`displayed_images`): a figure's
 exported data counts only where the image the notebook showed agrees with it. A
 verifier that crashes or says nothing is the grader's fault: `VerifierError`, never a zero.
@@ -111,13 +112,13 @@ def run_verifier(job_dir: Path, tests: list[dict], *, readonly: list[str], sandb
     `job_dir`, else in a fresh process); its results, or VerifierError. HelperGone from the warm
     helper goes to the caller, who verifies the cold way instead."""
     (job_dir / "tests.json").write_text(json.dumps(tests), encoding="utf-8")
-    log = job_dir / "verifier.log"
+    log_path = job_dir / "verifier.log"
     if warm is not None:
         try:
             returncode = warm.run(job_dir, timeout)
         except HelperTimeout as err:
             raise VerifierError(str(err)) from None
-        return _results(job_dir, returncode, log)
+        return _results(job_dir, returncode, log_path)
     cmd = [sys.executable, "-I", "-m", "autograder.verify.run_tests", str(job_dir)]
     env = verifier_environment(secret_env)
     if sandbox is not None:
@@ -129,21 +130,21 @@ def run_verifier(job_dir: Path, tests: list[dict], *, readonly: list[str], sandb
         spec = SandboxSpec(uid=sandbox.get("uid"), chdir=str(job_dir), writable=[str(job_dir)],
                            readonly=readonly, limits=Limits(**sandbox["limits"]))
         cmd = [*sandbox.get("cgroup_prefix", []), *bwrap_command(cmd, spec, bwrap=sandbox["bwrap"])]
-    with open(log, "wb") as out:
+    with open(log_path, "wb") as out:
         try:
             proc = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                   timeout=timeout, start_new_session=True)
         except subprocess.TimeoutExpired:
             raise VerifierError(f"the verifier ran longer than {timeout:.0f} s") from None
-    return _results(job_dir, proc.returncode, log)
+    return _results(job_dir, proc.returncode, log_path)
 
 
-def _results(job_dir: Path, returncode: int, log: Path) -> dict:
+def _results(job_dir: Path, returncode: int, log_path: Path) -> dict:
     results = job_dir / "results.json"
     if returncode != 0 or not results.exists():
         detail = (job_dir / "verifier-error.txt")
         tail = detail.read_text(errors="replace") if detail.exists() else \
-            log.read_text(errors="replace") if log.exists() else ""
+            log_path.read_text(errors="replace") if log_path.exists() else ""
         raise VerifierError(f"the verifier exited with {returncode}: {tail.strip()[-600:]}")
     return json.loads(results.read_text(encoding="utf-8"))
 
